@@ -1,0 +1,107 @@
+// Package config loads mlserve's configuration: defaults, then a config file,
+// then MLSERVE_* environment variables, then flags. It is the only package
+// that imports viper; everything else receives the typed Config.
+package config
+
+import "time"
+
+// Config is the whole effective configuration of an mlserve process.
+type Config struct {
+	HTTP   HTTP
+	Limits Limits
+	Mongo  Mongo
+	Redis  Redis
+	Jobs   Jobs
+	Worker Worker
+	Auth   Auth
+	Cache  Cache
+	Log    Log
+	// Dev is read only by mlserve-dev.
+	Dev Dev
+}
+
+// HTTP configures the API's listener and server timeouts.
+type HTTP struct {
+	Addr              string        // http.addr
+	ReadHeaderTimeout time.Duration // http.read_header_timeout
+	ReadTimeout       time.Duration // http.read_timeout
+	WriteTimeout      time.Duration // http.write_timeout
+	IdleTimeout       time.Duration // http.idle_timeout
+	ShutdownTimeout   time.Duration // http.shutdown_timeout
+}
+
+// Limits bounds what a client may send.
+type Limits struct {
+	BodyBytes      int64 // limits.body_bytes: JSON request bodies
+	DatasetBytes   int64 // limits.dataset_bytes: CSV uploads
+	DatasetColumns int   // limits.dataset_columns
+	PredictRows    int   // limits.predict_rows: instances per predict call
+}
+
+// Mongo says where the MongoDB-wire store is.
+type Mongo struct {
+	URI      string        // mongo.uri (secret: its password is masked)
+	Database string        // mongo.database
+	Timeout  time.Duration // mongo.timeout: connect and per-operation bound
+}
+
+// Redis says where the Redis behind the job queue is.
+type Redis struct {
+	Addr     string // redis.addr
+	Password string // redis.password (secret)
+	DB       int    // redis.db
+	TLS      bool   // redis.tls
+}
+
+// Jobs configures job execution; the API and the worker both read it (the
+// API stamps the timeout and retry budget on every task it enqueues).
+type Jobs struct {
+	TrainTimeout time.Duration // jobs.train_timeout
+	ScoreTimeout time.Duration // jobs.score_timeout
+	MaxRetry     int           // jobs.max_retry: retries after the first attempt
+}
+
+// Worker configures the asynq server.
+type Worker struct {
+	Concurrency     int            // worker.concurrency
+	Queues          map[string]int // worker.queues.<type>: priority weight per job type
+	ShutdownTimeout time.Duration  // worker.shutdown_timeout
+	CancelPoll      time.Duration  // worker.cancel_poll: how often a running job checks for cancellation
+}
+
+// Auth configures API keys.
+type Auth struct {
+	Enabled bool     // auth.enabled
+	Keys    []APIKey // auth.keys: entries "name:sha256hex:scope+scope"
+}
+
+// APIKey is one accepted key, known only by the SHA-256 of its secret.
+type APIKey struct {
+	Name   string
+	Hash   [32]byte
+	Scopes []string
+}
+
+// The API key scopes.
+const (
+	ScopePredict = "predict"
+	ScopeRead    = "read"
+	ScopeAdmin   = "admin"
+)
+
+// Cache bounds the API's in-memory model cache.
+type Cache struct {
+	Bytes int64 // cache.bytes
+}
+
+// Log configures the process logger.
+type Log struct {
+	Level  string // log.level: debug, info, warn, error
+	Format string // log.format: json or text
+}
+
+// Dev configures mlserve-dev's embedded stores. An empty mongo.uri or
+// redis.addr makes mlserve-dev start the embedded one.
+type Dev struct {
+	DataDir string // dev.data_dir: where the embedded MongoDB-wire server keeps its files
+}
