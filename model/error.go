@@ -16,6 +16,7 @@ const (
 	CodeTimeout     = "timeout"     // a job ran past its deadline
 	CodeCanceled    = "canceled"    // a job was canceled on request
 	CodeUnsupported = "unsupported" // the operation is not available here
+	CodeTooLarge    = "too_large"   // the input is over a configured size limit (413)
 )
 
 // Error is a domain error: a machine-readable code, a message a user can act

@@ -3,7 +3,11 @@
 // that imports viper; everything else receives the typed Config.
 package config
 
-import "time"
+import (
+	"time"
+
+	"gitlab.com/mlserve/mlserve/internal/apikey"
+)
 
 // Config is the whole effective configuration of an mlserve process.
 type Config struct {
@@ -82,11 +86,11 @@ type APIKey struct {
 	Scopes []string
 }
 
-// The API key scopes.
+// The API key scopes; package apikey owns the auth.keys entry format.
 const (
-	ScopePredict = "predict"
-	ScopeRead    = "read"
-	ScopeAdmin   = "admin"
+	ScopePredict = apikey.ScopePredict // predict and read models
+	ScopeRead    = apikey.ScopeRead    // every GET
+	ScopeAdmin   = apikey.ScopeAdmin   // everything
 )
 
 // Cache bounds the API's in-memory model cache.

@@ -1,0 +1,175 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"gitlab.com/mlserve/mlserve/model"
+)
+
+// headerIdempotencyKey makes POST /v1/jobs safe to retry: the same key
+// returns the same job.
+const headerIdempotencyKey = "Idempotency-Key"
+
+// maxIdempotencyKeyLen bounds the key; it is hashed, never stored as is,
+// but a client has no need for more.
+const maxIdempotencyKeyLen = 255
+
+// cleanupTimeout bounds removing a job that could not be enqueued. The
+// cleanup runs even when the client has gone: an orphaned queued job that
+// no task carries would stay queued forever.
+const cleanupTimeout = 5 * time.Second
+
+// handleJobCreate submits a job: decode and Valid, check the request
+// against the stores (everything checkable now is a 422, not a failed job),
+// CreateJob with the Idempotency-Key, then Enqueue. When Enqueue fails the
+// job this call created is deleted and the answer is 503, so a client never
+// holds the id of a job no worker will run. A replayed key whose job is still
+// queued is enqueued again (a duplicate task id is not an error), which heals
+// an earlier lost enqueue. Replays answer 202 like the first call, with the
+// header Idempotent-Replayed: true.
+func handleJobCreate(logger *slog.Logger, jobs model.JobStore, datasets model.DatasetStore, versions model.VersionStore, queue model.JobQueue) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		var req model.JobRequest
+		if err := decode(r, &req); err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		key := r.Header.Get(headerIdempotencyKey)
+		if err := validIdempotencyKey(key); err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		if err := checkJobRequest(ctx, &req, datasets, versions); err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		job, created, err := jobs.CreateJob(ctx, &model.Job{Type: req.Type, Status: model.StatusQueued, Request: req}, key)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		if created || job.Status == model.StatusQueued {
+			if err := queue.Enqueue(ctx, job); err != nil {
+				logger.WarnContext(ctx, "enqueue job", "request_id", requestID(ctx), "job_id", job.ID, "err", err)
+				if created {
+					deleteUnqueued(ctx, logger, jobs, job.ID)
+				}
+				writeError(w, r, logger, model.Errorf(model.CodeUnavailable, "the job queue is unavailable; submit the job again later"))
+				return
+			}
+		}
+		if !created {
+			w.Header().Set("Idempotent-Replayed", "true")
+		}
+		w.Header().Set("Location", "/v1/jobs/"+job.ID)
+		writeJSON(w, r, logger, http.StatusAccepted, job)
+	})
+}
+
+// deleteUnqueued removes a job whose enqueue failed, on a context that
+// outlives the request.
+func deleteUnqueued(ctx context.Context, logger *slog.Logger, jobs model.JobStore, id string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	defer cancel()
+	if err := jobs.DeleteQueuedJob(ctx, id); err != nil {
+		logger.ErrorContext(ctx, "delete unqueued job; it stays queued until a retry with its idempotency key",
+			"request_id", requestID(ctx), "job_id", id, "err", err)
+	}
+}
+
+// validIdempotencyKey accepts "" (no key) or 1 to 255 printable ASCII
+// characters.
+func validIdempotencyKey(key string) error {
+	if len(key) > maxIdempotencyKeyLen || !printable(key) {
+		return model.Invalid(map[string]string{headerIdempotencyKey: fmt.Sprintf("must be at most %d printable ASCII characters", maxIdempotencyKeyLen)})
+	}
+	return nil
+}
+
+// checkJobRequest checks a shape-valid request against the stores: the
+// dataset exists and has the columns the job needs; a score job's model
+// version resolves. Problems are 422s naming the field.
+func checkJobRequest(ctx context.Context, req *model.JobRequest, datasets model.DatasetStore, versions model.VersionStore) error {
+	ds, err := datasets.Dataset(ctx, req.Dataset)
+	if model.ErrorCode(err) == model.CodeNotFound {
+		return model.Invalid(map[string]string{"dataset": fmt.Sprintf("unknown dataset %q", req.Dataset)})
+	}
+	if err != nil {
+		return fmt.Errorf("look up dataset %s: %w", req.Dataset, err)
+	}
+	columns := make(map[string]string, len(ds.Columns))
+	for _, c := range ds.Columns {
+		columns[c.Name] = c.Type
+	}
+	switch req.Type {
+	case model.JobTrain:
+		return model.Invalid(trainProblems(req, columns))
+	case model.JobScore:
+		v, err := versions.ResolveVersion(ctx, req.Model, req.Version, req.Alias)
+		if model.ErrorCode(err) == model.CodeNotFound {
+			return model.Invalid(map[string]string{versionField(req): model.ErrorMessage(err)})
+		}
+		if err != nil {
+			return fmt.Errorf("resolve model %s: %w", req.Model, err)
+		}
+		return model.Invalid(scoreProblems(v, columns))
+	}
+	return nil
+}
+
+// trainProblems checks the target and features against the dataset.
+func trainProblems(req *model.JobRequest, columns map[string]string) map[string]string {
+	p := map[string]string{}
+	targetType, ok := columns[req.Target]
+	switch {
+	case !ok:
+		p["target"] = fmt.Sprintf("the dataset has no column %q", req.Target)
+	case req.Algorithm == "linear_regression" && targetType != model.ColumnNumber:
+		p["target"] = fmt.Sprintf("linear_regression needs a number target; column %q holds strings", req.Target)
+	}
+	for i, f := range req.Features {
+		if _, ok := columns[f]; !ok {
+			p[fmt.Sprintf("features[%d]", i)] = fmt.Sprintf("the dataset has no column %q", f)
+		}
+	}
+	if len(req.Features) == 0 && ok && len(columns) < 2 {
+		p["features"] = "the dataset has no column besides the target"
+	}
+	return p
+}
+
+// scoreProblems checks that the dataset has every feature of the version,
+// with a usable type (a string column cannot feed a number feature).
+func scoreProblems(v *model.ModelVersion, columns map[string]string) map[string]string {
+	var problems []string
+	for _, f := range v.Features {
+		t, ok := columns[f.Name]
+		switch {
+		case !ok:
+			problems = append(problems, fmt.Sprintf("no column %q", f.Name))
+		case f.Type == model.ColumnNumber && t != model.ColumnNumber:
+			problems = append(problems, fmt.Sprintf("column %q holds strings where the model needs numbers", f.Name))
+		}
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	return map[string]string{"dataset": fmt.Sprintf("does not fit model %s version %d: %s", v.Name, v.Version, strings.Join(problems, "; "))}
+}
+
+// versionField names the request field that chose the model version.
+func versionField(req *model.JobRequest) string {
+	switch {
+	case req.Version > 0:
+		return "version"
+	case req.Alias != "":
+		return "alias"
+	}
+	return "model"
+}

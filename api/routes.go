@@ -1,0 +1,54 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"gitlab.com/mlserve/mlserve/internal/config"
+)
+
+// routes lists every route of the API and what it requires. Scopes: admin
+// may do everything; read may GET everything; predict may predict and GET
+// models. /healthz and /readyz are open.
+//
+//	GET  /healthz                 liveness, no dependency checks
+//	GET  /readyz                  every Check pinged; 503 names the failing ones
+//	POST /v1/jobs                 admin   submit a job (Idempotency-Key)
+//	GET  /v1/jobs                 read    list jobs: type, status, model, limit, cursor
+//	GET  /v1/jobs/{id}            read    one job
+//	POST /v1/jobs/{id}/cancel     admin   cancel a job
+func routes(d Deps) http.Handler {
+	var (
+		logger = d.Logger
+		read   = requireScope(logger, config.ScopeRead)
+		admin  = requireScope(logger, config.ScopeAdmin)
+		// jsonBody bounds JSON request bodies; uploads get their own limit.
+		jsonBody = limitBody(logger, d.Limits.BodyBytes)
+	)
+
+	r := chi.NewRouter()
+	r.Use(withRequestID, accessLog(logger), recoverPanic(logger))
+	r.NotFound(handleNotFound(logger))
+
+	r.Method(http.MethodGet, "/healthz", handleHealthz())
+	r.Method(http.MethodGet, "/readyz", handleReadyz(logger, d.Checks))
+
+	r.Route("/v1", func(r chi.Router) {
+		r.Use(authenticate(logger, d.Auth))
+
+		r.Route("/jobs", func(r chi.Router) {
+			r.With(admin, jsonBody).Method(http.MethodPost, "/", handleJobCreate(logger, d.Jobs, d.Datasets, d.Versions, d.Queue))
+			r.With(read).Method(http.MethodGet, "/", handleJobList(logger, d.Jobs))
+			r.Route("/{id}", func(r chi.Router) {
+				r.Use(requireJobID(logger))
+				r.With(read).Method(http.MethodGet, "/", handleJobGet(logger, d.Jobs))
+				r.With(admin).Method(http.MethodPost, "/cancel", handleJobCancel(logger, d.Jobs, d.Queue, d.Now))
+			})
+		})
+	})
+
+	// Last, once every route exists: the 405 handler lists them in Allow.
+	r.MethodNotAllowed(handleMethodNotAllowed(logger, newAllowedMethods(r)))
+	return r
+}

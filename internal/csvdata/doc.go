@@ -1,0 +1,9 @@
+// Package csvdata inspects an uploaded CSV dataset while it streams: it
+// checks the shape (a header, then rows of the same width), infers each
+// column's type, counts the rows and hashes the raw bytes, in one pass and
+// in memory bounded by the longest record, never by the file.
+//
+// The package knows nothing of HTTP or storage. The upload handler tees the
+// body into the store and lets Inspect read the other side of the tee; see
+// Inspect.
+package csvdata

@@ -1,0 +1,40 @@
+package csvdata
+
+import (
+	"strings"
+
+	"gitlab.com/mlserve/mlserve/model"
+)
+
+// kind is what a column's values have shown so far. It only moves forward:
+// unknown → number → text, or unknown → text.
+type kind uint8
+
+const (
+	kindUnknown kind = iota // only empty values so far
+	kindNumber
+	kindText
+)
+
+// see returns the kind after one more value. Once a column is text its
+// values are not parsed any more, which keeps string columns cheap.
+func (k kind) see(v string) kind {
+	if k == kindText {
+		return k
+	}
+	switch v = strings.TrimSpace(v); {
+	case v == "": // see IsEmpty
+		return k
+	case isNumber(v):
+		return kindNumber
+	default:
+		return kindText
+	}
+}
+
+func (k kind) columnType() string {
+	if k == kindNumber {
+		return model.ColumnNumber
+	}
+	return model.ColumnString
+}

@@ -1,0 +1,82 @@
+package mongo
+
+import (
+	"context"
+	"fmt"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// indexes lists every index by collection. Names are explicit so that a
+// changed definition fails loudly at Open instead of adding a second index.
+func indexes() map[string][]mongo.IndexModel {
+	return map[string][]mongo.IndexModel{
+		collJobs: {
+			// Listing: newest first, with _id breaking ties in created_at.
+			{Keys: bson.D{{Key: "created_at", Value: -1}, {Key: "_id", Value: -1}}, Options: options.Index().SetName("created_at_id")},
+			{Keys: bson.D{{Key: "type", Value: 1}, {Key: "created_at", Value: -1}}, Options: options.Index().SetName("type_created_at")},
+			{Keys: bson.D{{Key: "status", Value: 1}, {Key: "created_at", Value: -1}}, Options: options.Index().SetName("status_created_at")},
+			{Keys: bson.D{{Key: "request.model", Value: 1}, {Key: "created_at", Value: -1}}, Options: options.Index().SetName("model_created_at")},
+		},
+		collVersions: {
+			{Keys: bson.D{{Key: "name", Value: 1}, {Key: "version", Value: 1}}, Options: options.Index().SetName("name_version").SetUnique(true)},
+			// Not unique: FerretDB v1 rejects partial indexes and ignores
+			// sparse ones, and versions written without a job share job_id "".
+			{Keys: bson.D{{Key: "job_id", Value: 1}}, Options: options.Index().SetName("job_id")},
+		},
+		collAliases: {
+			{Keys: bson.D{{Key: "model", Value: 1}, {Key: "alias", Value: 1}}, Options: options.Index().SetName("model_alias").SetUnique(true)},
+			// Finding the aliases that point at a version before deleting it.
+			{Keys: bson.D{{Key: "model", Value: 1}, {Key: "version", Value: 1}}, Options: options.Index().SetName("model_version")},
+		},
+		collDatasets: {
+			{Keys: bson.D{{Key: "created_at", Value: -1}, {Key: "_id", Value: -1}}, Options: options.Index().SetName("created_at_id")},
+		},
+	}
+}
+
+// gridFSIndexes are the indexes the driver creates on a bucket's first
+// write, created here up front, with the driver's keys and default names, so
+// that the unique (files_id, n) guard exists before any upload.
+func gridFSIndexes() map[string][]mongo.IndexModel {
+	return map[string][]mongo.IndexModel{
+		".files":  {{Keys: bson.D{{Key: "filename", Value: int32(1)}, {Key: "uploadDate", Value: int32(1)}}}},
+		".chunks": {{Keys: bson.D{{Key: "files_id", Value: int32(1)}, {Key: "n", Value: int32(1)}}, Options: options.Index().SetUnique(true)}},
+	}
+}
+
+// ensureIndexes creates the indexes that are missing. Creating an index
+// that exists with the same definition is a no-op on MongoDB and FerretDB.
+//
+// Indexes are created one per command: FerretDB v1.24 drops the existing
+// ones from a createIndexes list by their original positions, so a list with
+// two or more existing indexes makes it panic and close the connection, and
+// every Open after the first would fail.
+func (s *Store) ensureIndexes(ctx context.Context) error {
+	create := func(coll string, models []mongo.IndexModel) error {
+		for _, m := range models {
+			ctx, cancel := s.op(ctx)
+			_, err := s.db.Collection(coll).Indexes().CreateOne(ctx, m)
+			cancel()
+			if err != nil {
+				return storeErr("create indexes on "+coll, err)
+			}
+		}
+		return nil
+	}
+	for coll, models := range indexes() {
+		if err := create(coll, models); err != nil {
+			return err
+		}
+	}
+	for _, bucket := range []string{BucketDatasets, BucketArtifacts, BucketOutputs} {
+		for suffix, models := range gridFSIndexes() {
+			if err := create(bucket+suffix, models); err != nil {
+				return fmt.Errorf("bucket %s: %w", bucket, err)
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,155 @@
+package mongo
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"gitlab.com/mlserve/mlserve/model"
+)
+
+// IdempotencyJobID returns the id of the job created with an
+// Idempotency-Key: the first 24 hex digits of sha256("idempotency:"+key).
+// Deriving the id from the key lets the unique _id index guard the key.
+func IdempotencyJobID(key string) string {
+	sum := sha256.Sum256([]byte("idempotency:" + key))
+	return hex.EncodeToString(sum[:])[:24]
+}
+
+// CreateJob implements model.JobStore. It stores job as a fresh queued job:
+// it sets ID, CreatedAt and Status and clears what only the worker sets.
+func (s *Store) CreateJob(ctx context.Context, job *model.Job, idempotencyKey string) (*model.Job, bool, error) {
+	job.ID = bson.NewObjectID().Hex()
+	if idempotencyKey != "" {
+		job.ID = IdempotencyJobID(idempotencyKey)
+	}
+	job.Status = model.StatusQueued
+	job.CreatedAt = utcMillis(s.now())
+	job.Progress = model.Progress{}
+	job.Attempts = 0
+	job.StartedAt, job.FinishedAt = nil, nil
+	job.Result, job.Error = nil, nil
+	job.CancelRequested = false
+
+	// The existing job may be deleted between a duplicate insert and the
+	// read (DeleteQueuedJob after a failed enqueue); then insert again.
+	for range 3 {
+		err := s.insert(ctx, collJobs, job)
+		if err == nil {
+			return job, true, nil
+		}
+		if idempotencyKey == "" || !mongo.IsDuplicateKeyError(err) {
+			return nil, false, storeErr("create job", err)
+		}
+		existing, err := s.Job(ctx, job.ID)
+		if model.ErrorCode(err) == model.CodeNotFound {
+			continue
+		}
+		if err != nil {
+			return nil, false, err
+		}
+		return existing, false, nil
+	}
+	return nil, false, model.Errorf(model.CodeConflict, "job %s keeps being created and deleted", job.ID)
+}
+
+// Job implements model.JobStore.
+func (s *Store) Job(ctx context.Context, id string) (*model.Job, error) {
+	ctx, cancel := s.op(ctx)
+	defer cancel()
+	var job model.Job
+	err := s.db.Collection(collJobs).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&job)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, model.Errorf(model.CodeNotFound, "unknown job %q", id)
+	}
+	if err != nil {
+		return nil, storeErr("get job", err)
+	}
+	return &job, nil
+}
+
+// DeleteQueuedJob implements model.JobStore. Deleting a job that is gone or
+// no longer queued is not an error.
+func (s *Store) DeleteQueuedJob(ctx context.Context, id string) error {
+	unlock := s.jobLocks.lock(id)
+	defer unlock()
+	ctx, cancel := s.op(ctx)
+	defer cancel()
+	_, err := s.db.Collection(collJobs).DeleteOne(ctx, bson.D{
+		{Key: "_id", Value: id},
+		{Key: "status", Value: model.StatusQueued},
+	})
+	return storeErr("delete queued job", err)
+}
+
+// insert inserts one document; the error is the driver's, unmapped.
+func (s *Store) insert(ctx context.Context, coll string, doc any) error {
+	ctx, cancel := s.op(ctx)
+	defer cancel()
+	_, err := s.db.Collection(coll).InsertOne(ctx, doc)
+	return err
+}
+
+// updateJob applies update to job id when it also matches cond, and returns
+// the job as updated. When nothing matches it returns the job as it is with
+// CodeConflict and the message conflict gives, or CodeNotFound.
+func (s *Store) updateJob(ctx context.Context, op, id string, cond, update bson.D, conflict func(*model.Job) string) (*model.Job, error) {
+	unlock := s.jobLocks.lock(id)
+	opCtx, cancel := s.op(ctx)
+	var job model.Job
+	err := s.db.Collection(collJobs).FindOneAndUpdate(opCtx,
+		append(bson.D{{Key: "_id", Value: id}}, cond...),
+		update,
+		options.FindOneAndUpdate().SetReturnDocument(options.After),
+	).Decode(&job)
+	cancel()
+	unlock()
+	if err == nil {
+		return &job, nil
+	}
+	if !errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, storeErr(op, err)
+	}
+	current, err := s.Job(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return current, fmt.Errorf("%s: %w", op, model.Errorf(model.CodeConflict, "%s", conflict(current)))
+}
+
+// CancelJob implements model.JobStore. A queued job ends canceled with
+// error code canceled. With CodeConflict it also returns the job as it is.
+func (s *Store) CancelJob(ctx context.Context, id string, now time.Time) (*model.Job, error) {
+	// A job can move between queued and running while we look: each try is
+	// one conditional update, and the status seen by the failed one picks
+	// the next.
+	status := model.StatusQueued
+	for range 4 {
+		var update bson.D
+		switch status {
+		case model.StatusQueued:
+			update = bson.D{{Key: "$set", Value: bson.D{
+				{Key: "status", Value: model.StatusCanceled},
+				{Key: "finished_at", Value: utcMillis(now)},
+				{Key: "error", Value: model.JobError{Code: model.CodeCanceled, Message: "canceled on request"}},
+			}}}
+		case model.StatusRunning:
+			update = bson.D{{Key: "$set", Value: bson.D{{Key: "cancel_requested", Value: true}}}}
+		}
+		job, err := s.updateJob(ctx, "cancel job", id,
+			bson.D{{Key: "status", Value: status}}, update,
+			func(j *model.Job) string { return fmt.Sprintf("job %s is already %s", id, j.Status) })
+		if model.ErrorCode(err) != model.CodeConflict || job.Status.Terminal() {
+			return job, err
+		}
+		status = job.Status
+	}
+	return nil, model.Errorf(model.CodeConflict, "job %s keeps changing status; try again", id)
+}

@@ -1,0 +1,204 @@
+package mongo
+
+import (
+	"context"
+	"reflect"
+	"sync"
+	"testing"
+	"time"
+
+	"gitlab.com/mlserve/mlserve/model"
+)
+
+// trainJob returns a train job for the named model, as the API builds it.
+func trainJob(name string) *model.Job {
+	return &model.Job{
+		Type: model.JobTrain,
+		Request: model.JobRequest{
+			Type: model.JobTrain, Model: name, Dataset: "ds1",
+			Target: "species", Algorithm: "random_forest",
+		},
+	}
+}
+
+func createJob(tb testing.TB, s *Store, job *model.Job) *model.Job {
+	tb.Helper()
+	stored, created, err := s.CreateJob(context.Background(), job, "")
+	if err != nil || !created {
+		tb.Fatalf("create job: created=%v err=%v", created, err)
+	}
+	return stored
+}
+
+func TestCreateJob(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newStore(t)
+
+	t.Run("a new job is stored queued and reads back equal", func(t *testing.T) {
+		job, created, err := s.CreateJob(ctx, trainJob("iris"), "")
+		if err != nil || !created {
+			t.Fatalf("created=%v err=%v", created, err)
+		}
+		if len(job.ID) != 24 || job.Status != model.StatusQueued || job.CreatedAt.IsZero() {
+			t.Errorf("stored job has id %q, status %q, created_at %v", job.ID, job.Status, job.CreatedAt)
+		}
+		got, err := s.Job(ctx, job.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, job) {
+			t.Errorf("read back\n%+v\nwant\n%+v", got, job)
+		}
+	})
+	t.Run("an unknown job is not found", func(t *testing.T) {
+		_, err := s.Job(ctx, "0123456789abcdef01234567")
+		wantCode(t, err, model.CodeNotFound)
+	})
+	t.Run("the same idempotency key returns the first job", func(t *testing.T) {
+		first, created, err := s.CreateJob(ctx, trainJob("iris"), "key-1")
+		if err != nil || !created {
+			t.Fatalf("first: created=%v err=%v", created, err)
+		}
+		if first.ID != IdempotencyJobID("key-1") {
+			t.Errorf("id %s, want %s", first.ID, IdempotencyJobID("key-1"))
+		}
+		again, created, err := s.CreateJob(ctx, trainJob("other"), "key-1")
+		if err != nil || created {
+			t.Fatalf("second: created=%v err=%v", created, err)
+		}
+		if !reflect.DeepEqual(again, first) {
+			t.Errorf("second call returned\n%+v\nwant\n%+v", again, first)
+		}
+		other, created, err := s.CreateJob(ctx, trainJob("iris"), "key-2")
+		if err != nil || !created || other.ID == first.ID {
+			t.Errorf("another key: id %s created=%v err=%v", other.ID, created, err)
+		}
+	})
+	t.Run("concurrent creators with one key create exactly one job", func(t *testing.T) {
+		const n = 8
+		var wg sync.WaitGroup
+		ids := make([]string, n)
+		created := make([]bool, n)
+		errs := make([]error, n)
+		for i := range n {
+			wg.Go(func() {
+				var job *model.Job
+				job, created[i], errs[i] = s.CreateJob(ctx, trainJob("iris"), "concurrent")
+				if job != nil {
+					ids[i] = job.ID
+				}
+			})
+		}
+		wg.Wait()
+		count := 0
+		for i := range n {
+			if errs[i] != nil {
+				t.Fatalf("creator %d: %v", i, errs[i])
+			}
+			if ids[i] != IdempotencyJobID("concurrent") {
+				t.Errorf("creator %d got job %s", i, ids[i])
+			}
+			if created[i] {
+				count++
+			}
+		}
+		if count != 1 {
+			t.Errorf("%d creators created the job, want 1", count)
+		}
+	})
+}
+
+func TestDeleteQueuedJob(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newStore(t)
+
+	queued := createJob(t, s, trainJob("iris"))
+	running := createJob(t, s, trainJob("iris"))
+	if _, err := s.StartAttempt(ctx, running.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{queued.ID, running.ID} {
+		if err := s.DeleteQueuedJob(ctx, id); err != nil {
+			t.Fatalf("delete %s: %v", id, err)
+		}
+	}
+	_, err := s.Job(ctx, queued.ID)
+	wantCode(t, err, model.CodeNotFound)
+	if _, err := s.Job(ctx, running.ID); err != nil {
+		t.Errorf("the running job is gone: %v", err)
+	}
+}
+
+func TestCancelJob(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newStore(t)
+	now := time.Date(2026, 1, 2, 3, 4, 5, 678_901_234, time.UTC)
+
+	t.Run("a queued job is canceled at once", func(t *testing.T) {
+		job := createJob(t, s, trainJob("iris"))
+		got, err := s.CancelJob(ctx, job.ID, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != model.StatusCanceled || got.FinishedAt == nil || !got.FinishedAt.Equal(utcMillis(now)) {
+			t.Errorf("status %s, finished_at %v", got.Status, got.FinishedAt)
+		}
+		if got.Error == nil || got.Error.Code != model.CodeCanceled {
+			t.Errorf("error %+v, want code canceled", got.Error)
+		}
+		_, err = s.StartAttempt(ctx, job.ID, now)
+		wantCode(t, err, model.CodeConflict)
+	})
+	t.Run("a running job gets a cancel request its worker obeys", func(t *testing.T) {
+		job := createJob(t, s, trainJob("iris"))
+		started, err := s.StartAttempt(ctx, job.ID, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.CancelJob(ctx, job.ID, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != model.StatusRunning || !got.CancelRequested {
+			t.Errorf("status %s, cancel_requested %v", got.Status, got.CancelRequested)
+		}
+		p, err := s.SetProgress(ctx, job.ID, started.Attempts, model.Progress{Done: 1, Total: 2})
+		if err != nil || !p.CancelRequested {
+			t.Errorf("set progress: cancel_requested %v, err %v", p != nil && p.CancelRequested, err)
+		}
+		wantCode(t, s.Requeue(ctx, job.ID, started.Attempts, nil), model.CodeConflict)
+		again, err := s.StartAttempt(ctx, job.ID, now)
+		wantCode(t, err, model.CodeConflict)
+		if again == nil || again.Attempts != started.Attempts {
+			t.Fatalf("refused start returned %+v", again)
+		}
+		// What the worker does next: end the job canceled.
+		err = s.Finish(ctx, job.ID, again.Attempts, model.StatusCanceled, nil,
+			&model.JobError{Code: model.CodeCanceled, Message: "canceled"}, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("a finished job cannot be canceled", func(t *testing.T) {
+		job := createJob(t, s, trainJob("iris"))
+		started, err := s.StartAttempt(ctx, job.ID, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Finish(ctx, job.ID, started.Attempts, model.StatusSucceeded, &model.JobResult{Model: "iris", Version: 1}, nil, now); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.CancelJob(ctx, job.ID, now)
+		wantCode(t, err, model.CodeConflict)
+		if got == nil || got.Status != model.StatusSucceeded {
+			t.Errorf("conflict returned %+v", got)
+		}
+	})
+	t.Run("an unknown job is not found", func(t *testing.T) {
+		_, err := s.CancelJob(ctx, "0123456789abcdef01234567", now)
+		wantCode(t, err, model.CodeNotFound)
+	})
+}

@@ -1,0 +1,116 @@
+package mongo
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"gitlab.com/mlserve/mlserve/internal/config"
+	"gitlab.com/mlserve/mlserve/internal/embedded"
+	"gitlab.com/mlserve/mlserve/internal/testenv"
+	"gitlab.com/mlserve/mlserve/model"
+)
+
+// newStore opens a Store on a fresh embedded FerretDB and closes it at
+// cleanup.
+func newStore(tb testing.TB) *Store {
+	tb.Helper()
+	return openStore(tb, testenv.Mongo(tb))
+}
+
+func openStore(tb testing.TB, cfg config.Mongo) *Store {
+	tb.Helper()
+	s, err := Open(context.Background(), cfg, nil)
+	if err != nil {
+		tb.Fatalf("open: %v", err)
+	}
+	tb.Cleanup(func() {
+		if err := s.Close(context.Background()); err != nil {
+			tb.Errorf("close: %v", err)
+		}
+	})
+	return s
+}
+
+// wantCode fails tb unless err carries the model error code want.
+func wantCode(tb testing.TB, err error, want string) {
+	tb.Helper()
+	if got := model.ErrorCode(err); got != want {
+		tb.Fatalf("error code %q (%v), want %q", got, err, want)
+	}
+}
+
+func TestOpen(t *testing.T) {
+	t.Parallel()
+	t.Run("opening the same database twice succeeds", func(t *testing.T) {
+		t.Parallel()
+		cfg := testenv.Mongo(t)
+		first := openStore(t, cfg)
+		second := openStore(t, cfg)
+		for _, s := range []*Store{first, second} {
+			if err := s.Ping(context.Background()); err != nil {
+				t.Errorf("ping: %v", err)
+			}
+		}
+	})
+	t.Run("a server that is not there is unavailable", func(t *testing.T) {
+		t.Parallel()
+		cfg := config.Mongo{URI: "mongodb://" + closedAddr(t) + "/", Database: "test", Timeout: 300 * time.Millisecond}
+		_, err := Open(context.Background(), cfg, nil)
+		wantCode(t, err, model.CodeUnavailable)
+	})
+	t.Run("a server that goes away makes operations unavailable", func(t *testing.T) {
+		t.Parallel()
+		uri, stop, err := embedded.StartMongo(context.Background(), t.TempDir(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(stop)
+		s := openStore(t, config.Mongo{URI: uri, Database: "test", Timeout: 300 * time.Millisecond})
+		stop() // waits for the store's connections to be cut
+
+		_, err = s.Job(context.Background(), "000000000000000000000000")
+		wantCode(t, err, model.CodeUnavailable)
+		wantCode(t, s.Ping(context.Background()), model.CodeUnavailable)
+	})
+}
+
+func TestBucket(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newStore(t)
+	want := strings.Repeat("sepal_length,species\n5.1,setosa\n", 20_000) // several chunks
+
+	for _, name := range []string{BucketDatasets, BucketArtifacts, BucketOutputs} {
+		t.Run("a file written to "+name+" reads back", func(t *testing.T) {
+			id, err := s.Bucket(name).UploadFromStream(ctx, "f.csv", strings.NewReader(want))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got bytes.Buffer
+			if _, err := s.Bucket(name).DownloadToStream(ctx, id, &got); err != nil {
+				t.Fatal(err)
+			}
+			if got.String() != want {
+				t.Errorf("read back %d bytes, want %d", got.Len(), len(want))
+			}
+		})
+	}
+}
+
+// closedAddr returns a loopback address nothing listens on.
+func closedAddr(tb testing.TB) string {
+	tb.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	addr := l.Addr().String()
+	if err := l.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	return addr
+}
