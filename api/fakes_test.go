@@ -241,16 +241,6 @@ func (q *fakeQueue) canceledIDs() []string {
 	return slices.Clone(q.canceled)
 }
 
-// fakeDatasets is an in-memory model.DatasetStore.
-type fakeDatasets map[string]*model.Dataset
-
-func (s fakeDatasets) Dataset(_ context.Context, id string) (*model.Dataset, error) {
-	if d, ok := s[id]; ok {
-		return d, nil
-	}
-	return nil, model.Errorf(model.CodeNotFound, "dataset %s not found", id)
-}
-
 // fakeVersions is an in-memory model.VersionStore: versions by model name
 // and aliases by model name.
 type fakeVersions struct {

@@ -21,6 +21,9 @@ const (
 	irisDataset   = "64b0000000000000000000d1"
 	narrowDataset = "64b0000000000000000000d2"
 	testBodyLimit = 4096
+	// Upload limits: iris.csv (4611 bytes, 5 columns) fits.
+	testDatasetLimit   = 16 << 10
+	testDatasetColumns = 10
 )
 
 var testNow = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
@@ -47,7 +50,7 @@ func (b *syncBuffer) String() string {
 type testEnv struct {
 	jobs     *fakeJobs
 	queue    *fakeQueue
-	datasets fakeDatasets
+	datasets *fakeDatasets
 	versions *fakeVersions
 	logs     *syncBuffer
 	deps     Deps
@@ -64,11 +67,10 @@ func newTestEnv(tb testing.TB, edit ...func(*Deps)) *testEnv {
 	e := &testEnv{
 		jobs:  newFakeJobs(func() time.Time { return testNow }),
 		queue: &fakeQueue{},
-		datasets: fakeDatasets{
-			irisDataset: {ID: irisDataset, Name: "iris", Rows: 150,
+		datasets: newFakeDatasets(func() time.Time { return testNow }, nil,
+			&model.Dataset{ID: irisDataset, Name: "iris", Rows: 150,
 				Columns: append(irisFeatures, model.Column{Name: "species", Type: model.ColumnString})},
-			narrowDataset: {ID: narrowDataset, Name: "narrow", Rows: 3, Columns: []model.Column{num("y")}},
-		},
+			&model.Dataset{ID: narrowDataset, Name: "narrow", Rows: 3, Columns: []model.Column{num("y")}}),
 		versions: &fakeVersions{
 			versions: map[string][]*model.ModelVersion{"iris": {
 				{Name: "iris", Version: 1, Algorithm: "random_forest", Target: "species", Features: irisFeatures},
@@ -78,6 +80,7 @@ func newTestEnv(tb testing.TB, edit ...func(*Deps)) *testEnv {
 		},
 		logs: &syncBuffer{},
 	}
+	e.datasets.jobs = e.jobs
 	e.deps = Deps{
 		Logger:   slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Jobs:     e.jobs,
@@ -85,7 +88,7 @@ func newTestEnv(tb testing.TB, edit ...func(*Deps)) *testEnv {
 		Versions: e.versions,
 		Queue:    e.queue,
 		Checks:   []Check{{Name: "redis", Ping: e.queue.Ping}},
-		Limits:   config.Limits{BodyBytes: testBodyLimit},
+		Limits:   config.Limits{BodyBytes: testBodyLimit, DatasetBytes: testDatasetLimit, DatasetColumns: testDatasetColumns},
 		Now:      func() time.Time { return testNow },
 	}
 	for _, f := range edit {

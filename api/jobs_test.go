@@ -99,11 +99,6 @@ func TestJobCreate(t *testing.T) {
 	})
 }
 
-// failingDatasets fails every lookup with err.
-type failingDatasets struct{ err error }
-
-func (f failingDatasets) Dataset(context.Context, string) (*model.Dataset, error) { return nil, f.err }
-
 // finish moves a queued job through one attempt to a terminal status.
 func finish(tb testing.TB, e *testEnv, id string, status model.JobStatus) {
 	tb.Helper()

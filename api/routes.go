@@ -12,12 +12,17 @@ import (
 // may do everything; read may GET everything; predict may predict and GET
 // models. /healthz and /readyz are open.
 //
-//	GET  /healthz                 liveness, no dependency checks
-//	GET  /readyz                  every Check pinged; 503 names the failing ones
-//	POST /v1/jobs                 admin   submit a job (Idempotency-Key)
-//	GET  /v1/jobs                 read    list jobs: type, status, model, limit, cursor
-//	GET  /v1/jobs/{id}            read    one job
-//	POST /v1/jobs/{id}/cancel     admin   cancel a job
+//	GET    /healthz               liveness, no dependency checks
+//	GET    /readyz                every Check pinged; 503 names the failing ones
+//	POST   /v1/jobs               admin   submit a job (Idempotency-Key)
+//	GET    /v1/jobs               read    list jobs: type, status, model, limit, cursor
+//	GET    /v1/jobs/{id}          read    one job
+//	POST   /v1/jobs/{id}/cancel   admin   cancel a job
+//	POST   /v1/datasets           admin   upload a CSV (?name=; text/csv or multipart field file)
+//	GET    /v1/datasets           read    list datasets: limit, cursor
+//	GET    /v1/datasets/{id}      read    one dataset
+//	GET    /v1/datasets/{id}/csv  read    the raw CSV as uploaded
+//	DELETE /v1/datasets/{id}      admin   delete a dataset no live job uses
 func routes(d Deps) http.Handler {
 	var (
 		logger = d.Logger
@@ -25,6 +30,9 @@ func routes(d Deps) http.Handler {
 		admin  = requireScope(logger, config.ScopeAdmin)
 		// jsonBody bounds JSON request bodies; uploads get their own limit.
 		jsonBody = limitBody(logger, d.Limits.BodyBytes)
+		// uploadBody leaves room for multipart framing; the CSV itself is
+		// held to dataset_bytes as it is read.
+		uploadBody = limitBody(logger, d.Limits.DatasetBytes+multipartOverhead)
 	)
 
 	r := chi.NewRouter()
@@ -44,6 +52,17 @@ func routes(d Deps) http.Handler {
 				r.Use(requireJobID(logger))
 				r.With(read).Method(http.MethodGet, "/", handleJobGet(logger, d.Jobs))
 				r.With(admin).Method(http.MethodPost, "/cancel", handleJobCancel(logger, d.Jobs, d.Queue, d.Now))
+			})
+		})
+
+		r.Route("/datasets", func(r chi.Router) {
+			r.With(admin, uploadBody).Method(http.MethodPost, "/", handleDatasetCreate(logger, d.Datasets, d.Limits))
+			r.With(read).Method(http.MethodGet, "/", handleDatasetList(logger, d.Datasets))
+			r.Route("/{id}", func(r chi.Router) {
+				r.Use(requireDatasetID(logger))
+				r.With(read).Method(http.MethodGet, "/", handleDatasetGet(logger, d.Datasets))
+				r.With(admin).Method(http.MethodDelete, "/", handleDatasetDelete(logger, d.Datasets))
+				r.With(read).Method(http.MethodGet, "/csv", handleDatasetCSV(logger, d.Datasets))
 			})
 		})
 	})

@@ -2,6 +2,7 @@ package model
 
 import (
 	"context"
+	"io"
 	"time"
 )
 
@@ -31,8 +32,57 @@ type Dataset struct {
 	CreatedAt time.Time `json:"created_at" bson:"created_at"`
 }
 
-// DatasetStore keeps dataset documents.
+// DatasetPage is one page of a dataset listing, newest first.
+type DatasetPage struct {
+	Datasets []*Dataset `json:"datasets"`
+	// NextCursor fetches the next page; "" when this is the last one.
+	NextCursor string `json:"next_cursor,omitempty"`
+}
+
+// DatasetInspector reads a dataset's raw bytes and describes them. On
+// success it has read r to its end and returns a Dataset whose Rows,
+// Columns, SizeBytes and SHA256 describe exactly the bytes read (the other
+// fields are the store's to fill). It returns an error, and may stop
+// reading early, when the bytes are not a valid dataset or r fails.
+//
+// The store, not the inspector, owns where the bytes go; the inspector
+// owns what makes them valid (see DatasetStore.CreateDataset).
+type DatasetInspector func(r io.Reader) (*Dataset, error)
+
+// DatasetStore keeps datasets: a document describing each, and the raw CSV
+// it was made from. A dataset exists, for every method here, exactly when
+// its document does; the document is written after the raw bytes and
+// deleted before them, so a visible dataset always has its bytes.
 type DatasetStore interface {
 	// Dataset returns the dataset with the given id, or CodeNotFound.
 	Dataset(ctx context.Context, id string) (*Dataset, error)
+
+	// ListDatasets returns one page of datasets, newest first. A limit of
+	// 0 or less means the store's default page size; the store caps it.
+	// cursor is "" or the NextCursor of a previous page; CodeInvalid
+	// naming the field "cursor" for one the store did not make.
+	ListDatasets(ctx context.Context, limit int, cursor string) (*DatasetPage, error)
+
+	// CreateDataset stores a new dataset named name from the raw bytes of
+	// r, in one pass: it streams r into the store while inspect reads the
+	// same bytes, then writes the document, with a fresh id, the name and
+	// the creation time added to what inspect returned. It returns the
+	// stored dataset.
+	//
+	// When inspect fails, or r, the store or ctx does, nothing is left
+	// behind and nothing becomes visible; the error is inspect's (or r's,
+	// passed through inspect) wrapped so errors.As finds it, or the
+	// store's: CodeUnavailable when the store is down.
+	CreateDataset(ctx context.Context, name string, r io.Reader, inspect DatasetInspector) (*Dataset, error)
+
+	// OpenDatasetCSV returns the dataset with the given id and a reader of
+	// its raw bytes, exactly SizeBytes of them; the caller closes it.
+	// CodeNotFound when the dataset does not exist.
+	OpenDatasetCSV(ctx context.Context, id string) (*Dataset, io.ReadCloser, error)
+
+	// DeleteDataset deletes the dataset with the given id: its document
+	// first, so it is no longer visible or usable, then its raw bytes.
+	// CodeConflict while a queued or running job references it;
+	// CodeNotFound when it does not exist.
+	DeleteDataset(ctx context.Context, id string) error
 }

@@ -48,12 +48,12 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.HTTP.Addr, err)
 	}
-	fmt.Fprintf(stdout, "mlserve-dev: serving http://%s (api + worker)\n", ln.Addr())
 	if cfg.Auth.Enabled {
 		fmt.Fprintf(stdout, "mlserve-dev: auth ON (%d key(s) from auth.keys)\n", len(cfg.Auth.Keys))
 	} else {
 		fmt.Fprintln(stdout, "mlserve-dev: auth OFF: every request is admin; --auth-enabled with --auth-keys turns it on")
 	}
+	fmt.Fprintf(stdout, "mlserve-dev: serving http://%s (api + worker)\n", ln.Addr())
 
 	// Both roles stop when ctx is done or when either of them fails.
 	ctx, cancel := context.WithCancel(ctx)

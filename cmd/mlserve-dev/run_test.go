@@ -8,23 +8,22 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
-	"gitlab.com/mlserve/mlserve/internal/config"
-	"gitlab.com/mlserve/mlserve/internal/mongo"
 	"gitlab.com/mlserve/mlserve/model"
 	"gitlab.com/mlserve/mlserve/worker"
 )
 
 // devProcess is one run of the dev program inside the test.
 type devProcess struct {
-	url      string // http://127.0.0.1:port
-	mongoURI string
-	done     chan error
-	cancel   context.CancelFunc
+	url    string // http://127.0.0.1:port
+	banner string // what it printed up to its URL
+	done   chan error
+	cancel context.CancelFunc
 }
 
 // startDev runs the real dev program on :0 with the given job handlers and
@@ -42,21 +41,21 @@ func startDev(tb testing.TB, dataDir string, handlers worker.Handlers) *devProce
 		p.done <- err
 	}()
 	urlRe := regexp.MustCompile(`serving (http://\S+)`)
-	mongoRe := regexp.MustCompile(`at (mongodb://\S+)`)
 	lines := bufio.NewScanner(pr)
 	for p.url == "" && lines.Scan() {
-		if m := mongoRe.FindStringSubmatch(lines.Text()); m != nil {
-			p.mongoURI = m[1]
-		}
+		p.banner += lines.Text() + "\n"
 		if m := urlRe.FindStringSubmatch(lines.Text()); m != nil {
 			p.url = m[1]
 		}
 	}
-	go io.Copy(io.Discard, pr) // keep the program's stdout flowing
-	if p.url == "" || p.mongoURI == "" {
+	if p.url == "" {
 		cancel()
-		tb.Fatalf("dev program did not print its URL and mongo URI: %v", <-p.done)
+		tb.Fatalf("dev program did not print its URL: %v", <-p.done)
 	}
+	go func() {
+		for lines.Scan() { // keep the program's stdout flowing
+		}
+	}()
 	tb.Cleanup(func() { p.stop(tb) })
 	waitFor(tb, time.Minute, "readyz 200", func() bool {
 		resp, err := http.Get(p.url + "/readyz")
@@ -87,23 +86,21 @@ func (p *devProcess) stop(tb testing.TB) {
 	}
 }
 
-// insertDataset puts a dataset document in the dev program's store, as an
-// upload would, so train jobs pass their submit-time checks.
-func (p *devProcess) insertDataset(tb testing.TB) string {
+// uploadIris uploads testdata/iris.csv through the API, as a user would.
+func (p *devProcess) uploadIris(tb testing.TB) string {
 	tb.Helper()
-	ctx := context.Background()
-	store, err := mongo.Open(ctx, config.Mongo{URI: p.mongoURI, Database: "mlserve", Timeout: 10 * time.Second}, nil)
+	csv, err := os.ReadFile("../../testdata/iris.csv")
 	if err != nil {
 		tb.Fatal(err)
 	}
-	defer store.Close(ctx)
-	ds := &model.Dataset{
-		ID: "0123456789abcdef01234567", Name: "iris", Rows: 150, SizeBytes: 4550, SHA256: strings.Repeat("ab", 32),
-		Columns:   []model.Column{{Name: "petal_length", Type: model.ColumnNumber}, {Name: "species", Type: model.ColumnString}},
-		CreatedAt: time.Now().UTC().Truncate(time.Millisecond),
-	}
-	if err := store.InsertDataset(ctx, ds); err != nil {
+	resp, err := http.Post(p.url+"/v1/datasets?name=iris", "text/csv", bytes.NewReader(csv))
+	if err != nil {
 		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var ds model.Dataset
+	if err := json.NewDecoder(resp.Body).Decode(&ds); err != nil || resp.StatusCode != http.StatusCreated || ds.Rows != 150 {
+		tb.Fatalf("upload iris: %d, %+v, %v", resp.StatusCode, ds, err)
 	}
 	return ds.ID
 }
@@ -152,7 +149,7 @@ func (p *devProcess) job(tb testing.TB, id string) model.Job {
 
 func (p *devProcess) submitTrain(tb testing.TB, dataset string) string {
 	tb.Helper()
-	req := map[string]any{"type": "train", "model": "iris", "dataset": dataset, "target": "species", "algorithm": "random_forest"}
+	req := map[string]any{"type": "train", "model": "iris", "dataset": dataset, "target": "Species", "algorithm": "random_forest"}
 	status, h, body := p.do(tb, http.MethodPost, "/v1/jobs", req)
 	if status != http.StatusAccepted {
 		tb.Fatalf("submit: %d %s", status, body)
@@ -208,7 +205,15 @@ func TestDevProgramRunsTheJobLifecycle(t *testing.T) {
 	dataDir := t.TempDir()
 	gate := gatedHandler{release: make(chan struct{})}
 	dev := startDev(t, dataDir, worker.Handlers{model.JobTrain: gate})
-	dataset := dev.insertDataset(t)
+	dataset := dev.uploadIris(t)
+
+	t.Run("it says what it runs", func(t *testing.T) {
+		for _, want := range []string{"embedded FerretDB", "embedded miniredis", "auth OFF"} {
+			if !strings.Contains(dev.banner, want) {
+				t.Errorf("start-up output lacks %q:\n%s", want, dev.banner)
+			}
+		}
+	})
 
 	t.Run("a submitted job runs, reports progress and succeeds", func(t *testing.T) {
 		id := dev.submitTrain(t, dataset)
