@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
+
+	"gitlab.com/mlserve/mlserve/internal/logx"
 )
 
 // ferretNew serializes ferretdb.New: it writes a FerretDB package-level
@@ -97,34 +99,13 @@ func waitAccepting(ctx context.Context, uri string) error {
 	}
 }
 
-// quiet returns a logger that passes only warnings and errors to logger's
-// handler, or discards everything when logger is nil: FerretDB logs every
-// connection at info level.
+// quiet returns the logger FerretDB gets: errors only, or nothing when
+// logger is nil. Below that FerretDB logs every connection, and at warn a
+// multi-line dump of every failed command, including the endSessions it does
+// not support, which every client sends when it disconnects.
 func quiet(logger *slog.Logger) *slog.Logger {
 	if logger == nil {
 		return slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	return slog.New(minLevel{Handler: logger.Handler(), min: slog.LevelWarn})
-}
-
-// minLevel is a slog.Handler that drops records below min.
-type minLevel struct {
-	slog.Handler
-	min slog.Level
-}
-
-// Enabled reports whether level is at least min and the wrapped handler
-// wants it.
-func (h minLevel) Enabled(ctx context.Context, level slog.Level) bool {
-	return level >= h.min && h.Handler.Enabled(ctx, level)
-}
-
-// WithAttrs keeps the filter on the derived handler.
-func (h minLevel) WithAttrs(attrs []slog.Attr) slog.Handler {
-	return minLevel{Handler: h.Handler.WithAttrs(attrs), min: h.min}
-}
-
-// WithGroup keeps the filter on the derived handler.
-func (h minLevel) WithGroup(name string) slog.Handler {
-	return minLevel{Handler: h.Handler.WithGroup(name), min: h.min}
+	return logx.AtLeast(logger.With("component", "ferretdb"), slog.LevelError)
 }

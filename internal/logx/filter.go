@@ -5,12 +5,9 @@ import (
 	"log/slog"
 )
 
-// Quiet returns a logger that passes only warnings and errors to l's handler.
-// FerretDB gets it: at info level it logs every connection and command.
-func Quiet(l *slog.Logger) *slog.Logger { return AtLeast(l, slog.LevelWarn) }
-
 // AtLeast returns a logger that drops records below min before they reach
-// l's handler, which still applies its own level too.
+// l's handler, which still applies its own level too. Chatty libraries such
+// as the embedded FerretDB get one.
 func AtLeast(l *slog.Logger, min slog.Level) *slog.Logger {
 	return slog.New(minLevel{h: l.Handler(), min: min})
 }

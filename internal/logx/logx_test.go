@@ -96,13 +96,13 @@ func TestAsynqFatalLogsAndExitsWithStatusOne(t *testing.T) {
 	}
 }
 
-func TestQuietPassesOnlyWarningsAndErrors(t *testing.T) {
+func TestAtLeastWarnPassesOnlyWarningsAndErrors(t *testing.T) {
 	var buf bytes.Buffer
 	l, err := logx.New(&buf, "text", "debug")
 	if err != nil {
 		t.Fatal(err)
 	}
-	q := logx.Quiet(l).With("component", "ferretdb").WithGroup("g")
+	q := logx.AtLeast(l, slog.LevelWarn).With("component", "ferretdb").WithGroup("g")
 	q.Debug("d")
 	q.Info("i")
 	q.Warn("w", "k", 1)
