@@ -15,28 +15,10 @@ import (
 // maxDatasetPageSize is the largest limit GET /v1/datasets accepts.
 const maxDatasetPageSize = 100
 
-// datasetIDParam is the route parameter holding a dataset id.
-const datasetIDParam = "id"
-
-// requireDatasetID answers 404 at once for an {id} that cannot be a
-// dataset id, sparing the store a lookup that cannot succeed. Dataset ids
-// have the shape of job ids: 24 lowercase hex digits.
-func requireDatasetID(logger *slog.Logger) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if id := chi.URLParam(r, datasetIDParam); !validJobID(id) {
-				writeError(w, r, logger, model.Errorf(model.CodeNotFound, "unknown dataset %q", id))
-				return
-			}
-			next.ServeHTTP(w, r)
-		})
-	}
-}
-
 // handleDatasetGet answers the dataset, or 404.
 func handleDatasetGet(logger *slog.Logger, datasets model.DatasetStore) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		d, err := datasets.Dataset(r.Context(), chi.URLParam(r, datasetIDParam))
+		d, err := datasets.Dataset(r.Context(), chi.URLParam(r, idParam))
 		if err != nil {
 			writeError(w, r, logger, err)
 			return
@@ -107,7 +89,7 @@ func parsePageQuery(rawQuery string, maxLimit int) (limit int, cursor string, er
 // not exist; 409 while a queued or running job uses it.
 func handleDatasetDelete(logger *slog.Logger, datasets model.DatasetStore) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := datasets.DeleteDataset(r.Context(), chi.URLParam(r, datasetIDParam)); err != nil {
+		if err := datasets.DeleteDataset(r.Context(), chi.URLParam(r, idParam)); err != nil {
 			writeError(w, r, logger, err)
 			return
 		}

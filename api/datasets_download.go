@@ -21,7 +21,7 @@ import (
 func handleDatasetCSV(logger *slog.Logger, datasets model.DatasetStore) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		id := chi.URLParam(r, datasetIDParam)
+		id := chi.URLParam(r, idParam)
 		if inm := r.Header.Get("If-None-Match"); inm != "" {
 			d, err := datasets.Dataset(ctx, id)
 			if err != nil {

@@ -20,41 +20,10 @@ const maxJobPageSize = 100
 // maxCursorLen bounds the opaque cursor a client hands back.
 const maxCursorLen = 512
 
-// jobIDParam is the route parameter holding a job id.
-const jobIDParam = "id"
-
-// requireJobID answers 404 at once for a {id} that cannot be a job id (24
-// lowercase hex digits), sparing the store a lookup that cannot succeed.
-func requireJobID(logger *slog.Logger) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if id := chi.URLParam(r, jobIDParam); !validJobID(id) {
-				writeError(w, r, logger, model.Errorf(model.CodeNotFound, "no job %q", id))
-				return
-			}
-			next.ServeHTTP(w, r)
-		})
-	}
-}
-
-// validJobID reports whether id is 24 lowercase hex digits.
-func validJobID(id string) bool {
-	if len(id) != 24 {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
-		}
-	}
-	return true
-}
-
 // handleJobGet answers the job, or 404.
 func handleJobGet(logger *slog.Logger, jobs model.JobStore) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		job, err := jobs.Job(r.Context(), chi.URLParam(r, jobIDParam))
+		job, err := jobs.Job(r.Context(), chi.URLParam(r, idParam))
 		if err != nil {
 			writeError(w, r, logger, err)
 			return
@@ -152,7 +121,7 @@ func isJobFilterParam(name string) bool {
 func handleJobCancel(logger *slog.Logger, jobs model.JobStore, queue model.JobQueue, now func() time.Time) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		job, err := jobs.CancelJob(ctx, chi.URLParam(r, jobIDParam), now())
+		job, err := jobs.CancelJob(ctx, chi.URLParam(r, idParam), now())
 		if err != nil {
 			writeError(w, r, logger, err)
 			return

@@ -17,7 +17,7 @@ func TestJobCreate(t *testing.T) {
 		e := newTestEnv(t)
 		w := e.do(t, "POST", "/v1/jobs", trainBody)
 		job := mustJSON[model.Job](t, w, http.StatusAccepted)
-		if !validJobID(job.ID) || job.Status != model.StatusQueued || job.Type != model.JobTrain || job.Request.Target != "species" {
+		if !validID(job.ID) || job.Status != model.StatusQueued || job.Type != model.JobTrain || job.Request.Target != "species" {
 			t.Fatalf("job = %+v", job)
 		}
 		if got := w.Header().Get("Location"); got != "/v1/jobs/"+job.ID {

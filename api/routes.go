@@ -49,7 +49,7 @@ func routes(d Deps) http.Handler {
 			r.With(admin, jsonBody).Method(http.MethodPost, "/", handleJobCreate(logger, d.Jobs, d.Datasets, d.Versions, d.Queue))
 			r.With(read).Method(http.MethodGet, "/", handleJobList(logger, d.Jobs))
 			r.Route("/{id}", func(r chi.Router) {
-				r.Use(requireJobID(logger))
+				r.Use(requireID(logger, "job"))
 				r.With(read).Method(http.MethodGet, "/", handleJobGet(logger, d.Jobs))
 				r.With(admin).Method(http.MethodPost, "/cancel", handleJobCancel(logger, d.Jobs, d.Queue, d.Now))
 			})
@@ -59,7 +59,7 @@ func routes(d Deps) http.Handler {
 			r.With(admin, uploadBody).Method(http.MethodPost, "/", handleDatasetCreate(logger, d.Datasets, d.Limits))
 			r.With(read).Method(http.MethodGet, "/", handleDatasetList(logger, d.Datasets))
 			r.Route("/{id}", func(r chi.Router) {
-				r.Use(requireDatasetID(logger))
+				r.Use(requireID(logger, "dataset"))
 				r.With(read).Method(http.MethodGet, "/", handleDatasetGet(logger, d.Datasets))
 				r.With(admin).Method(http.MethodDelete, "/", handleDatasetDelete(logger, d.Datasets))
 				r.With(read).Method(http.MethodGet, "/csv", handleDatasetCSV(logger, d.Datasets))

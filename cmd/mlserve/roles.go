@@ -28,8 +28,11 @@ func setup(args []string, getenv func(string) string, stdout io.Writer, role str
 	return cfg, logger, nil
 }
 
-func runAPI(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
-	cfg, logger, err := setup(args, getenv, stdout, "api")
+// runRole loads the configuration, connects to the stores and runs one
+// role with them until ctx is done.
+func runRole(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer, role string,
+	serve func(context.Context, *config.Config, *app.Backends, *slog.Logger) error) error {
+	cfg, logger, err := setup(args, getenv, stdout, role)
 	if err != nil {
 		return err
 	}
@@ -38,22 +41,21 @@ func runAPI(ctx context.Context, args []string, getenv func(string) string, stdo
 		return err
 	}
 	defer b.Close(context.WithoutCancel(ctx))
-	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.HTTP.Addr, err)
-	}
-	return app.ServeAPI(ctx, cfg, b, ln, logger)
+	return serve(ctx, cfg, b, logger)
+}
+
+func runAPI(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	return runRole(ctx, args, getenv, stdout, "api", func(ctx context.Context, cfg *config.Config, b *app.Backends, logger *slog.Logger) error {
+		ln, err := net.Listen("tcp", cfg.HTTP.Addr)
+		if err != nil {
+			return fmt.Errorf("listen on %s: %w", cfg.HTTP.Addr, err)
+		}
+		return app.ServeAPI(ctx, cfg, b, ln, logger)
+	})
 }
 
 func runWorker(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
-	cfg, logger, err := setup(args, getenv, stdout, "worker")
-	if err != nil {
-		return err
-	}
-	b, err := app.Open(ctx, cfg, logger)
-	if err != nil {
-		return err
-	}
-	defer b.Close(context.WithoutCancel(ctx))
-	return app.RunWorker(ctx, cfg, b, nil, logger)
+	return runRole(ctx, args, getenv, stdout, "worker", func(ctx context.Context, cfg *config.Config, b *app.Backends, logger *slog.Logger) error {
+		return app.RunWorker(ctx, cfg, b, nil, logger)
+	})
 }
