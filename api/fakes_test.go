@@ -1,7 +1,6 @@
 package api
 
 import (
-	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -239,40 +238,4 @@ func (q *fakeQueue) canceledIDs() []string {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	return slices.Clone(q.canceled)
-}
-
-// fakeVersions is an in-memory model.VersionStore: versions by model name
-// and aliases by model name.
-type fakeVersions struct {
-	versions map[string][]*model.ModelVersion
-	aliases  map[string]map[string]int
-}
-
-func (s *fakeVersions) ResolveVersion(_ context.Context, name string, version int, alias string) (*model.ModelVersion, error) {
-	vs := s.versions[name]
-	if len(vs) == 0 {
-		return nil, model.Errorf(model.CodeNotFound, "no model %q", name)
-	}
-	find := func(v int) (*model.ModelVersion, error) {
-		for _, mv := range vs {
-			if mv.Version == v {
-				return mv, nil
-			}
-		}
-		return nil, model.Errorf(model.CodeNotFound, "model %q has no version %d", name, v)
-	}
-	switch {
-	case version > 0:
-		return find(version)
-	case alias != "":
-		v, ok := s.aliases[name][alias]
-		if !ok {
-			return nil, model.Errorf(model.CodeNotFound, "model %q has no alias %q", name, alias)
-		}
-		return find(v)
-	}
-	if v, ok := s.aliases[name][model.AliasProduction]; ok {
-		return find(v)
-	}
-	return slices.MaxFunc(vs, func(a, b *model.ModelVersion) int { return cmp.Compare(a.Version, b.Version) }), nil
 }

@@ -103,13 +103,9 @@ func checkJobRequest(ctx context.Context, req *model.JobRequest, datasets model.
 	if err != nil {
 		return fmt.Errorf("look up dataset %s: %w", req.Dataset, err)
 	}
-	columns := make(map[string]string, len(ds.Columns))
-	for _, c := range ds.Columns {
-		columns[c.Name] = c.Type
-	}
 	switch req.Type {
 	case model.JobTrain:
-		return model.Invalid(trainProblems(req, columns))
+		return fillTrainRequest(req, ds)
 	case model.JobScore:
 		v, err := versions.ResolveVersion(ctx, req.Model, req.Version, req.Alias)
 		if model.ErrorCode(err) == model.CodeNotFound {
@@ -118,35 +114,35 @@ func checkJobRequest(ctx context.Context, req *model.JobRequest, datasets model.
 		if err != nil {
 			return fmt.Errorf("resolve model %s: %w", req.Model, err)
 		}
-		return model.Invalid(scoreProblems(v, columns))
+		return model.Invalid(scoreProblems(v, ds))
 	}
 	return nil
 }
 
-// trainProblems checks the target and features against the dataset.
-func trainProblems(req *model.JobRequest, columns map[string]string) map[string]string {
-	p := map[string]string{}
-	targetType, ok := columns[req.Target]
-	switch {
-	case !ok:
-		p["target"] = fmt.Sprintf("the dataset has no column %q", req.Target)
-	case req.Algorithm == "linear_regression" && targetType != model.ColumnNumber:
-		p["target"] = fmt.Sprintf("linear_regression needs a number target; column %q holds strings", req.Target)
+// fillTrainRequest checks a train request against its dataset (columns,
+// parameters, validation) and records in it what training will use: the
+// features and every parameter with its default filled in.
+func fillTrainRequest(req *model.JobRequest, ds *model.Dataset) error {
+	spec, err := model.PrepareTrain(req, ds)
+	if err != nil {
+		return err
 	}
-	for i, f := range req.Features {
-		if _, ok := columns[f]; !ok {
-			p[fmt.Sprintf("features[%d]", i)] = fmt.Sprintf("the dataset has no column %q", f)
-		}
+	req.Features = make([]string, len(spec.Features))
+	for i, f := range spec.Features {
+		req.Features[i] = f.Name
 	}
-	if len(req.Features) == 0 && ok && len(columns) < 2 {
-		p["features"] = "the dataset has no column besides the target"
-	}
-	return p
+	req.Params = spec.Params
+	req.Validation = &spec.Validation
+	return nil
 }
 
 // scoreProblems checks that the dataset has every feature of the version,
 // with a usable type (a string column cannot feed a number feature).
-func scoreProblems(v *model.ModelVersion, columns map[string]string) map[string]string {
+func scoreProblems(v *model.ModelVersion, ds *model.Dataset) map[string]string {
+	columns := make(map[string]string, len(ds.Columns))
+	for _, c := range ds.Columns {
+		columns[c.Name] = c.Type
+	}
 	var problems []string
 	for _, f := range v.Features {
 		t, ok := columns[f.Name]

@@ -10,24 +10,35 @@ import (
 
 // routes lists every route of the API and what it requires. Scopes: admin
 // may do everything; read may GET everything; predict may predict and GET
-// models. /healthz and /readyz are open.
+// models (its rows below: predict or read). /healthz and /readyz are open.
 //
-//	GET    /healthz               liveness, no dependency checks
-//	GET    /readyz                every Check pinged; 503 names the failing ones
-//	POST   /v1/jobs               admin   submit a job (Idempotency-Key)
-//	GET    /v1/jobs               read    list jobs: type, status, model, limit, cursor
-//	GET    /v1/jobs/{id}          read    one job
-//	POST   /v1/jobs/{id}/cancel   admin   cancel a job
-//	POST   /v1/datasets           admin   upload a CSV (?name=; text/csv or multipart field file)
-//	GET    /v1/datasets           read    list datasets: limit, cursor
-//	GET    /v1/datasets/{id}      read    one dataset
-//	GET    /v1/datasets/{id}/csv  read    the raw CSV as uploaded
-//	DELETE /v1/datasets/{id}      admin   delete a dataset no live job uses
+//	GET    /healthz                                     liveness, no dependency checks
+//	GET    /readyz                                      every Check pinged; 503 names the failing ones
+//	POST   /v1/jobs                             admin   submit a job (Idempotency-Key)
+//	GET    /v1/jobs                             read    list jobs: type, status, model, limit, cursor
+//	GET    /v1/jobs/{id}                        read    one job
+//	POST   /v1/jobs/{id}/cancel                 admin   cancel a job
+//	POST   /v1/datasets                         admin   upload a CSV (?name=; text/csv or multipart field file)
+//	GET    /v1/datasets                         read    list datasets: limit, cursor
+//	GET    /v1/datasets/{id}                    read    one dataset
+//	GET    /v1/datasets/{id}/csv                read    the raw CSV as uploaded
+//	DELETE /v1/datasets/{id}                    admin   delete a dataset no live job uses
+//	GET    /v1/models                           predict list model summaries by name: limit, cursor
+//	GET    /v1/models/{name}                    predict one model: latest version, aliases
+//	GET    /v1/models/{name}/versions           predict list its versions, newest first: limit, cursor
+//	GET    /v1/models/{name}/versions/{version} predict one version
+//	DELETE /v1/models/{name}/versions/{version} admin   delete a version no alias points at
+//	PUT    /v1/models/{name}/aliases/{alias}    admin   point an alias at a version: {"version": N}
+//	DELETE /v1/models/{name}/aliases/{alias}    admin   remove an alias
+//	GET    /v1/algorithms                       predict the training algorithms and their parameters
 func routes(d Deps) http.Handler {
 	var (
 		logger = d.Logger
 		read   = requireScope(logger, config.ScopeRead)
 		admin  = requireScope(logger, config.ScopeAdmin)
+		// readModels is for the GETs of models, which predict keys may
+		// make too.
+		readModels = requireScope(logger, config.ScopePredict, config.ScopeRead)
 		// jsonBody bounds JSON request bodies; uploads get their own limit.
 		jsonBody = limitBody(logger, d.Limits.BodyBytes)
 		// uploadBody leaves room for multipart framing; the CSV itself is
@@ -63,6 +74,28 @@ func routes(d Deps) http.Handler {
 				r.With(read).Method(http.MethodGet, "/", handleDatasetGet(logger, d.Datasets))
 				r.With(admin).Method(http.MethodDelete, "/", handleDatasetDelete(logger, d.Datasets))
 				r.With(read).Method(http.MethodGet, "/csv", handleDatasetCSV(logger, d.Datasets))
+			})
+		})
+
+		r.With(readModels).Method(http.MethodGet, "/algorithms", handleAlgorithms(logger))
+
+		r.Route("/models", func(r chi.Router) {
+			r.With(readModels).Method(http.MethodGet, "/", handleModelList(logger, d.Versions))
+			r.Route("/{name}", func(r chi.Router) {
+				r.Use(requireModelName(logger))
+				r.With(readModels).Method(http.MethodGet, "/", handleModelGet(logger, d.Versions))
+				r.Route("/versions", func(r chi.Router) {
+					r.With(readModels).Method(http.MethodGet, "/", handleVersionList(logger, d.Versions))
+					r.Route("/{version}", func(r chi.Router) {
+						r.Use(requireVersion(logger))
+						r.With(readModels).Method(http.MethodGet, "/", handleVersionGet(logger, d.Versions))
+						r.With(admin).Method(http.MethodDelete, "/", handleVersionDelete(logger, d.Versions))
+					})
+				})
+				r.Route("/aliases/{alias}", func(r chi.Router) {
+					r.With(admin, jsonBody).Method(http.MethodPut, "/", handleAliasSet(logger, d.Versions))
+					r.With(admin).Method(http.MethodDelete, "/", handleAliasDelete(logger, d.Versions))
+				})
 			})
 		})
 	})

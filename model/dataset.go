@@ -18,7 +18,19 @@ type Column struct {
 	// Type is ColumnNumber when every non-empty value parses as a float,
 	// else ColumnString.
 	Type string `json:"type" bson:"type"`
+	// Distinct counts the column's distinct non-empty values up to
+	// DistinctCap; DistinctCap means "at least that many". Datasets only.
+	Distinct int `json:"distinct,omitempty" bson:"distinct,omitempty"`
+	// Empty counts the column's empty cells. Datasets only.
+	Empty int64 `json:"empty,omitempty" bson:"empty,omitempty"`
 }
+
+// MaxClasses is the most distinct target values a classifier accepts.
+const MaxClasses = 100
+
+// DistinctCap is where counting a column's distinct values stops: enough to
+// tell whether the column can be a classification target.
+const DistinctCap = MaxClasses + 1
 
 // Dataset is an uploaded CSV: its header, inferred column types and the
 // sha256 of the raw bytes kept in the store.

@@ -7,16 +7,18 @@ import (
 
 // Error codes. Each maps to one HTTP status in the api package's error table.
 const (
-	CodeInvalid     = "invalid"     // well-formed but invalid input (422)
-	CodeMalformed   = "malformed"   // the body cannot be parsed (400)
-	CodeNotFound    = "not_found"   // unknown resource (404)
-	CodeConflict    = "conflict"    // the resource's state forbids the change (409)
-	CodeUnavailable = "unavailable" // a dependency is down (503)
-	CodeInternal    = "internal"    // a bug or an unexpected failure (500)
-	CodeTimeout     = "timeout"     // a job ran past its deadline
-	CodeCanceled    = "canceled"    // a job was canceled on request
-	CodeUnsupported = "unsupported" // the operation is not available here
-	CodeTooLarge    = "too_large"   // the input is over a configured size limit (413)
+	CodeInvalid     = "invalid"         // well-formed but invalid input (422)
+	CodeMalformed   = "malformed"       // the body cannot be parsed (400)
+	CodeNotFound    = "not_found"       // unknown resource (404)
+	CodeConflict    = "conflict"        // the resource's state forbids the change (409)
+	CodeUnavailable = "unavailable"     // a dependency is down (503)
+	CodeInternal    = "internal"        // a bug or an unexpected failure (500)
+	CodeTimeout     = "timeout"         // a job ran past its deadline
+	CodeCanceled    = "canceled"        // a job was canceled on request
+	CodeUnsupported = "unsupported"     // the operation is not available here
+	CodeTooLarge    = "too_large"       // the input is over a configured size limit (413)
+	CodeCorrupt     = "corrupt"         // stored bytes fail their integrity check
+	CodeTrainFailed = "training_failed" // the training library failed on this data; retrying will not help
 )
 
 // Error is a domain error: a machine-readable code, a message a user can act

@@ -108,10 +108,11 @@ type ValidationSpec struct {
 // JobResult is what a job produced. Train jobs fill Model and Version;
 // score jobs fill Rows and OutputBytes.
 type JobResult struct {
-	Model       string `json:"model,omitempty" bson:"model,omitempty"`
-	Version     int    `json:"version,omitempty" bson:"version,omitempty"`
-	Rows        int64  `json:"rows,omitempty" bson:"rows,omitempty"`
-	OutputBytes int64  `json:"output_bytes,omitempty" bson:"output_bytes,omitempty"`
+	Model       string   `json:"model,omitempty" bson:"model,omitempty"`
+	Version     int      `json:"version,omitempty" bson:"version,omitempty"`
+	Metrics     *Metrics `json:"metrics,omitempty" bson:"metrics,omitempty"`
+	Rows        int64    `json:"rows,omitempty" bson:"rows,omitempty"`
+	OutputBytes int64    `json:"output_bytes,omitempty" bson:"output_bytes,omitempty"`
 }
 
 // JobFilter selects jobs for a listing. Zero fields match everything.

@@ -14,9 +14,15 @@ import (
 	"syscall"
 
 	"gitlab.com/mlserve/mlserve/internal/config"
+	"gitlab.com/mlserve/mlserve/internal/trainproc"
+	"gitlab.com/mlserve/mlserve/model/golearn"
 )
 
 func main() {
+	if trainproc.IsChild() {
+		// This process was started by a worker to train one model.
+		os.Exit(trainproc.ServeChild(golearn.NewTrainer()))
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr)
 	stop()

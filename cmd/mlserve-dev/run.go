@@ -21,8 +21,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return runWith(ctx, args, getenv, stdout, stderr, nil)
 }
 
-// runWith is run with the worker's job handlers given, so a test can drive
-// the job lifecycle with a handler of its own.
+// runWith is run with the worker's job handlers given (nil: the production
+// ones), so a test can drive the job lifecycle with a handler of its own.
 func runWith(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, handlers worker.Handlers) error {
 	cfg, err := config.Load(args[1:], getenv, config.ForDev(), config.Name("mlserve-dev"), config.Output(stdout))
 	if err != nil {
@@ -66,7 +66,11 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 	})
 	wg.Go(func() {
 		defer cancel()
-		errs[1] = app.RunWorker(ctx, cfg, b, handlers, logger.With("role", "worker"))
+		logger := logger.With("role", "worker")
+		if handlers == nil {
+			handlers = app.Handlers(cfg, b, logger)
+		}
+		errs[1] = app.RunWorker(ctx, cfg, b, handlers, logger)
 	})
 	wg.Wait()
 	return errors.Join(errs...)

@@ -174,6 +174,17 @@ func (p *devProcess) waitStatus(tb testing.TB, id string, want model.JobStatus) 
 	return j
 }
 
+// waitEnded waits until the job is terminal and returns it.
+func (p *devProcess) waitEnded(tb testing.TB, id string) model.Job {
+	tb.Helper()
+	var j model.Job
+	waitFor(tb, 2*time.Minute, "job "+id+" to end", func() bool {
+		j = p.job(tb, id)
+		return j.Status.Terminal()
+	})
+	return j
+}
+
 func waitFor(tb testing.TB, limit time.Duration, what string, cond func() bool) {
 	tb.Helper()
 	deadline := time.Now().Add(limit)

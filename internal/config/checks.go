@@ -18,6 +18,16 @@ func positive[T int | int64 | time.Duration](v T) error {
 	return nil
 }
 
+// moreThan rejects sizes at or under min, which it names as shown.
+func moreThan(min int64, shown string) func(int64) error {
+	return func(v int64) error {
+		if v <= min {
+			return fmt.Errorf("must be more than %s, got %d bytes", shown, v)
+		}
+		return nil
+	}
+}
+
 func atLeast(min int) func(int) error {
 	return func(v int) error {
 		if v < min {

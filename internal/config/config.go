@@ -63,6 +63,7 @@ type Jobs struct {
 	TrainTimeout time.Duration // jobs.train_timeout
 	ScoreTimeout time.Duration // jobs.score_timeout
 	MaxRetry     int           // jobs.max_retry: retries after the first attempt
+	TrainMemory  int64         // jobs.train_memory: resident bytes a training process may use
 }
 
 // Worker configures the asynq server.

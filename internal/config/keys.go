@@ -108,6 +108,8 @@ func table() []key {
 			func(c *Config) *time.Duration { return &c.Jobs.ScoreTimeout }),
 		field("jobs.max_retry", "3", "5", "retries of a failed job after its first attempt (0-100)",
 			integer(), func(c *Config) *int { return &c.Jobs.MaxRetry }, between(0, 100)),
+		field("jobs.train_memory", "2GiB", "512MiB", "memory a training process may use before it is killed (over 64MiB)",
+			size(), func(c *Config) *int64 { return &c.Jobs.TrainMemory }, moreThan(64<<20, "64MiB")),
 
 		field("worker.concurrency", "4", "8", "jobs a worker runs at once",
 			integer(), func(c *Config) *int { return &c.Worker.Concurrency }, atLeast(1)),

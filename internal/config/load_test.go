@@ -161,6 +161,8 @@ func TestLoadRejects(t *testing.T) {
 		{"zero concurrency", []string{"--worker-concurrency", "0"}, nil, "config: worker.concurrency: must be at least 1"},
 		{"a zero queue weight", nil, []string{"MLSERVE_WORKER_QUEUES_SCORE", "0"}, "config: worker.queues.score: must be at least 1"},
 		{"too many retries", nil, []string{"MLSERVE_JOBS_MAX_RETRY", "101"}, "config: jobs.max_retry: must be between 0 and 100"},
+		{"a training memory limit of 64MiB", nil, []string{"MLSERVE_JOBS_TRAIN_MEMORY", "64MiB"},
+			"config: jobs.train_memory: must be more than 64MiB, got 67108864 bytes"},
 		{"a negative redis db", nil, []string{"MLSERVE_REDIS_DB", "-1"}, "config: redis.db: must be at least 0"},
 		{"a size with an unknown unit", nil, []string{"MLSERVE_CACHE_BYTES", "3 parsecs"}, `config: cache.bytes: "3 parsecs" is not a size`},
 		{"a zero cache", nil, []string{"MLSERVE_CACHE_BYTES", "0"}, "config: cache.bytes: must be positive"},

@@ -14,11 +14,12 @@ import (
 // has no header row).
 func TestInspectRealDatasets(t *testing.T) {
 	num, str := model.ColumnNumber, model.ColumnString
-	votes := []model.Column{{Name: "v16", Type: num}}
+	// Every vote is 1 or -1.
+	votes := []model.Column{{Name: "v16", Type: num, Distinct: 2}}
 	for _, name := range []string{"v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15"} {
-		votes = append(votes, model.Column{Name: name, Type: num})
+		votes = append(votes, model.Column{Name: name, Type: num, Distinct: 2})
 	}
-	votes = append(votes, model.Column{Name: "party", Type: str})
+	votes = append(votes, model.Column{Name: "party", Type: str, Distinct: 2})
 
 	tests := []struct {
 		name    string
@@ -28,9 +29,10 @@ func TestInspectRealDatasets(t *testing.T) {
 	}{
 		{name: "iris has 150 rows of four measurements and a species", file: "iris.csv", rows: 150,
 			columns: []model.Column{
-				{Name: "Sepal length", Type: num}, {Name: "Sepal width", Type: num},
-				{Name: "Petal length", Type: num}, {Name: "Petal width", Type: num},
-				{Name: "Species", Type: str},
+				// Distinct counts from awk over the file's columns.
+				{Name: "Sepal length", Type: num, Distinct: 35}, {Name: "Sepal width", Type: num, Distinct: 23},
+				{Name: "Petal length", Type: num, Distinct: 43}, {Name: "Petal width", Type: num, Distinct: 22},
+				{Name: "Species", Type: str, Distinct: 3},
 			}},
 		{name: "house votes has 435 rows of 16 votes and a party", file: "house-votes-84.csv", rows: 435,
 			columns: votes},

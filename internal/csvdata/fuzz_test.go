@@ -146,11 +146,18 @@ func reference(data []byte, lim Limits) (*Summary, bool) {
 		}
 		names[name] = true
 		typ, seen := model.ColumnNumber, false
+		var empty int64
+		distinct := map[string]bool{}
 		for _, rec := range records[1:] {
-			if strings.TrimSpace(rec[i]) == "" {
+			v := strings.TrimSpace(rec[i])
+			if v == "" {
+				empty++
 				continue
 			}
 			seen = true
+			if len(distinct) < model.DistinctCap {
+				distinct[v] = true
+			}
 			if _, ok := ParseNumber(rec[i]); !ok {
 				typ = model.ColumnString
 			}
@@ -158,7 +165,7 @@ func reference(data []byte, lim Limits) (*Summary, bool) {
 		if !seen {
 			typ = model.ColumnString
 		}
-		sum.Columns = append(sum.Columns, model.Column{Name: name, Type: typ})
+		sum.Columns = append(sum.Columns, model.Column{Name: name, Type: typ, Distinct: len(distinct), Empty: empty})
 	}
 	return sum, true
 }

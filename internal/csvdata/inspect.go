@@ -66,7 +66,9 @@ const utf8BOM = "\xef\xbb\xbf"
 // The first non-empty line is the header. Blank lines are skipped. A UTF-8
 // byte-order mark is not part of the first column's name. A column is
 // model.ColumnNumber when it has a non-empty value and every non-empty value
-// is a number by ParseNumber, else model.ColumnString.
+// is a number by ParseNumber, else model.ColumnString. Each column also
+// counts its empty cells (Empty) and its distinct non-empty values, trimmed
+// and compared as text, up to model.DistinctCap (Distinct).
 func Inspect(r io.Reader, lim Limits) (*Summary, error) {
 	src := newSource(r, max(lim.MaxBytes, 0))
 	br := bufio.NewReaderSize(src, bufferSize)
@@ -94,7 +96,7 @@ func Inspect(r io.Reader, lim Limits) (*Summary, error) {
 	}
 	afterHeader := headerEnd(record, cr) + 1
 
-	kinds := make([]kind, len(cols))
+	stats := make([]columnStats, len(cols))
 	var rows int64
 	for {
 		record, err = cr.Read()
@@ -110,14 +112,14 @@ func Inspect(r io.Reader, lim Limits) (*Summary, error) {
 		}
 		rows++
 		for i, v := range record {
-			kinds[i] = kinds[i].see(v)
+			stats[i].see(v)
 		}
 	}
 	if rows == 0 {
 		return nil, invalidf(afterHeader, "no data rows after the header")
 	}
 	for i := range cols {
-		cols[i].Type = kinds[i].columnType()
+		cols[i] = stats[i].column(cols[i].Name)
 	}
 	return &Summary{
 		Columns:   cols,

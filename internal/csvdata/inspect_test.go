@@ -31,6 +31,16 @@ func mustInspect(tb testing.TB, input string, lim Limits) *Summary {
 	return first
 }
 
+// namesAndTypes keeps only the name and type of each column, for tests
+// about those (TestInspectCounts covers the counts).
+func namesAndTypes(cols []model.Column) []model.Column {
+	out := make([]model.Column, len(cols))
+	for i, c := range cols {
+		out[i] = model.Column{Name: c.Name, Type: c.Type}
+	}
+	return out
+}
+
 func sha256Hex(b []byte) string {
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:])
@@ -72,7 +82,7 @@ func TestInspectInfersColumnTypes(t *testing.T) {
 			}
 			sum := mustInspect(t, b.String(), Limits{})
 			want := []model.Column{{Name: "id", Type: model.ColumnString}, {Name: "x", Type: tt.want}}
-			if !reflect.DeepEqual(sum.Columns, want) {
+			if !reflect.DeepEqual(namesAndTypes(sum.Columns), want) {
 				t.Errorf("Columns = %+v, want %+v", sum.Columns, want)
 			}
 			if sum.Rows != int64(len(tt.values)) {
@@ -121,7 +131,7 @@ func TestInspectSummarizes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			sum := mustInspect(t, tt.input, tt.lim)
-			if !reflect.DeepEqual(sum.Columns, tt.columns) {
+			if !reflect.DeepEqual(namesAndTypes(sum.Columns), tt.columns) {
 				t.Errorf("Columns = %+v, want %+v", sum.Columns, tt.columns)
 			}
 			if sum.Rows != tt.rows {

@@ -1,10 +1,6 @@
 package csvdata
 
-import (
-	"strings"
-
-	"gitlab.com/mlserve/mlserve/model"
-)
+import "gitlab.com/mlserve/mlserve/model"
 
 // kind is what a column's values have shown so far. It only moves forward:
 // unknown → number → text, or unknown → text.
@@ -16,20 +12,18 @@ const (
 	kindText
 )
 
-// see returns the kind after one more value. Once a column is text its
-// values are not parsed any more, which keeps string columns cheap.
+// see returns the kind after one more non-empty value, trimmed of white
+// space (empty cells do not decide a kind; see IsEmpty). Once a column is
+// text its values are not parsed any more, which keeps string columns
+// cheap.
 func (k kind) see(v string) kind {
 	if k == kindText {
 		return k
 	}
-	switch v = strings.TrimSpace(v); {
-	case v == "": // see IsEmpty
-		return k
-	case isNumber(v):
+	if isNumber(v) {
 		return kindNumber
-	default:
-		return kindText
 	}
+	return kindText
 }
 
 func (k kind) columnType() string {

@@ -97,7 +97,10 @@ func TestCreateDataset(t *testing.T) {
 		d := createDataset(t, s, "big", csv)
 		want := &model.Dataset{
 			ID: d.ID, Name: "big", Rows: 50_000, SizeBytes: int64(len(csv)), SHA256: sha256Hex(csv), CreatedAt: d.CreatedAt,
-			Columns: []model.Column{{Name: "sepal_length", Type: model.ColumnNumber}, {Name: "species", Type: model.ColumnString}},
+			Columns: []model.Column{
+				{Name: "sepal_length", Type: model.ColumnNumber, Distinct: model.DistinctCap}, // every row differs
+				{Name: "species", Type: model.ColumnString, Distinct: 1},
+			},
 		}
 		if !reflect.DeepEqual(d, want) || len(d.ID) != 24 || d.CreatedAt.IsZero() {
 			t.Fatalf("created\n%+v\nwant\n%+v", d, want)
@@ -224,7 +227,7 @@ func TestCreateDatasetStoreDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(stop)
-	s := openStore(t, config.Mongo{URI: uri, Database: "test", Timeout: 300 * time.Millisecond})
+	s := withShortTimeout(openStore(t, config.Mongo{URI: uri, Database: "test", Timeout: 10 * time.Second}))
 	stop()
 
 	_, err = s.CreateDataset(context.Background(), "iris", strings.NewReader("x,y\n1,2\n"), inspectCSV)
@@ -235,5 +238,26 @@ func TestOpenDatasetCSV(t *testing.T) {
 	t.Parallel()
 	s := newStore(t)
 	_, _, err := s.OpenDatasetCSV(context.Background(), bson.NewObjectID().Hex())
+	wantCode(t, err, model.CodeNotFound)
+}
+
+func TestDatasets(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newStore(t)
+
+	d := &model.Dataset{Name: "iris", Rows: 150, Columns: []model.Column{{Name: "species", Type: model.ColumnString}}, SizeBytes: 4551, SHA256: "ab"}
+	if err := s.InsertDataset(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Dataset(ctx, d.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, d) {
+		t.Errorf("read back\n%+v\nwant\n%+v", got, d)
+	}
+	wantCode(t, s.InsertDataset(ctx, d), model.CodeConflict)
+	_, err = s.Dataset(ctx, "0123456789abcdef01234567")
 	wantCode(t, err, model.CodeNotFound)
 }

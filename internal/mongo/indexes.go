@@ -2,6 +2,7 @@ package mongo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -22,9 +23,9 @@ func indexes() map[string][]mongo.IndexModel {
 		},
 		collVersions: {
 			{Keys: bson.D{{Key: "name", Value: 1}, {Key: "version", Value: 1}}, Options: options.Index().SetName("name_version").SetUnique(true)},
-			// Not unique: FerretDB v1 rejects partial indexes and ignores
-			// sparse ones, and versions written without a job share job_id "".
-			{Keys: bson.D{{Key: "job_id", Value: 1}}, Options: options.Index().SetName("job_id")},
+			// Every version has a job id, and a job makes at most one
+			// version: a retried job finds its version instead of adding one.
+			{Keys: bson.D{{Key: "job_id", Value: 1}}, Options: options.Index().SetName("job_id_unique").SetUnique(true)},
 		},
 		collAliases: {
 			{Keys: bson.D{{Key: "model", Value: 1}, {Key: "alias", Value: 1}}, Options: options.Index().SetName("model_alias").SetUnique(true)},
@@ -34,6 +35,16 @@ func indexes() map[string][]mongo.IndexModel {
 		collDatasets: {
 			{Keys: bson.D{{Key: "created_at", Value: -1}, {Key: "_id", Value: -1}}, Options: options.Index().SetName("created_at_id")},
 		},
+	}
+}
+
+// retiredIndexes lists, by collection, indexes an earlier release created
+// that conflict with the ones above: they are dropped before those are
+// created.
+func retiredIndexes() map[string][]string {
+	return map[string][]string{
+		// Non-unique, on the keys job_id_unique now has.
+		collVersions: {"job_id"},
 	}
 }
 
@@ -66,6 +77,13 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 		}
 		return nil
 	}
+	for coll, names := range retiredIndexes() {
+		for _, name := range names {
+			if err := s.dropIndex(ctx, coll, name); err != nil {
+				return err
+			}
+		}
+	}
 	for coll, models := range indexes() {
 		if err := create(coll, models); err != nil {
 			return err
@@ -80,3 +98,22 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 	}
 	return nil
 }
+
+// dropIndex drops the named index of coll; one that is not there, or a
+// collection that is not, is not an error.
+func (s *Store) dropIndex(ctx context.Context, coll, name string) error {
+	ctx, cancel := s.op(ctx)
+	defer cancel()
+	err := s.db.Collection(coll).Indexes().DropOne(ctx, name)
+	var ce mongo.CommandError
+	if errors.As(err, &ce) && (ce.Code == codeNamespaceNotFound || ce.Code == codeIndexNotFound) {
+		return nil
+	}
+	return storeErr("drop index "+name+" of "+coll, err)
+}
+
+// Server error codes dropIndex tolerates.
+const (
+	codeNamespaceNotFound = 26
+	codeIndexNotFound     = 27
+)

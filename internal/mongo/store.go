@@ -1,7 +1,8 @@
 // Package mongo keeps mlserve's documents and files in MongoDB (or FerretDB,
 // which speaks its wire protocol) with the official mongo-driver v2.
 //
-// *Store implements model.JobStore, model.DatasetStore and model.VersionStore.
+// *Store implements model.JobStore, model.DatasetStore, model.VersionStore
+// and model.ArtifactStore.
 // FerretDB v1 has no transactions, so every state change is a single-document
 // conditional update or an insert guarded by a unique index.
 package mongo
@@ -27,6 +28,7 @@ const (
 	collDatasets = "datasets"
 	collVersions = "model_versions"
 	collAliases  = "aliases"
+	collModels   = "models"
 )
 
 // GridFS bucket names, for Bucket.
@@ -44,9 +46,11 @@ type Store struct {
 	logger  *slog.Logger
 	// now is the clock for timestamps the caller does not pass in.
 	now func() time.Time
-	// jobLocks serializes this process's conditional updates of one job;
-	// see jobLocks for why.
-	jobLocks *jobLocks
+	// jobLocks serializes this process's conditional updates of one job,
+	// and modelLocks those of one model's summary document; see keyLocks
+	// for why.
+	jobLocks   *keyLocks
+	modelLocks *keyLocks
 }
 
 // Open connects to the database cfg names, checks that it answers and
@@ -58,7 +62,7 @@ func Open(ctx context.Context, cfg config.Mongo, logger *slog.Logger) (*Store, e
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	opts := options.Client().ApplyURI(cfg.URI)
+	opts := options.Client().ApplyURI(cfg.URI).SetRegistry(registry())
 	if cfg.Timeout > 0 {
 		opts.SetConnectTimeout(cfg.Timeout).SetServerSelectionTimeout(cfg.Timeout)
 	}
@@ -67,12 +71,13 @@ func Open(ctx context.Context, cfg config.Mongo, logger *slog.Logger) (*Store, e
 		return nil, fmt.Errorf("open mongo: %w", err)
 	}
 	s := &Store{
-		client:   client,
-		db:       client.Database(cfg.Database),
-		timeout:  cfg.Timeout,
-		logger:   logger,
-		now:      time.Now,
-		jobLocks: newJobLocks(),
+		client:     client,
+		db:         client.Database(cfg.Database),
+		timeout:    cfg.Timeout,
+		logger:     logger,
+		now:        time.Now,
+		jobLocks:   newKeyLocks(),
+		modelLocks: newKeyLocks(),
 	}
 	if err := s.Ping(ctx); err != nil {
 		_ = client.Disconnect(context.WithoutCancel(ctx))
@@ -124,7 +129,8 @@ func utcMillis(t time.Time) time.Time {
 
 // Compile-time checks that Store is every store the domain needs.
 var (
-	_ model.JobStore     = (*Store)(nil)
-	_ model.DatasetStore = (*Store)(nil)
-	_ model.VersionStore = (*Store)(nil)
+	_ model.JobStore      = (*Store)(nil)
+	_ model.DatasetStore  = (*Store)(nil)
+	_ model.VersionStore  = (*Store)(nil)
+	_ model.ArtifactStore = (*Store)(nil)
 )

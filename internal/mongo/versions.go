@@ -3,7 +3,6 @@ package mongo
 import (
 	"context"
 	"errors"
-	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -12,53 +11,18 @@ import (
 	"gitlab.com/mlserve/mlserve/model"
 )
 
-// alias is an aliases document: model's alias points at version.
-type alias struct {
-	Model     string    `bson:"model"`
-	Alias     string    `bson:"alias"`
-	Version   int       `bson:"version"`
-	UpdatedAt time.Time `bson:"updated_at"`
-}
-
-// InsertVersion stores a new model version, filling a zero CreatedAt with
-// the current time. Its artifact must be stored first: the document is what
-// makes a version loadable. CodeConflict when the version number is taken.
-func (s *Store) InsertVersion(ctx context.Context, v *model.ModelVersion) error {
-	if v.CreatedAt.IsZero() {
-		v.CreatedAt = s.now()
-	}
-	v.CreatedAt = utcMillis(v.CreatedAt)
-	err := s.insert(ctx, collVersions, v)
-	if mongo.IsDuplicateKeyError(err) {
-		return model.Errorf(model.CodeConflict, "model %q already has version %d", v.Name, v.Version)
-	}
-	return storeErr("insert version", err)
-}
-
-// SetAlias points alias of the named model at version, creating the alias
-// or moving it. CodeNotFound when the version does not exist.
-func (s *Store) SetAlias(ctx context.Context, name, aliasName string, version int) error {
-	if _, err := s.version(ctx, name, version); err != nil {
-		return err
-	}
-	filter := bson.D{{Key: "model", Value: name}, {Key: "alias", Value: aliasName}}
-	update := bson.D{{Key: "$set", Value: bson.D{
-		{Key: "version", Value: version},
-		{Key: "updated_at", Value: utcMillis(s.now())},
-	}}}
-	// Two first upserts of one alias can race; the unique (model, alias)
-	// index lets one insert, and the loser's retry then updates.
-	var err error
-	for range 2 {
-		opCtx, cancel := s.op(ctx)
-		_, err = s.db.Collection(collAliases).UpdateOne(opCtx, filter, update, options.UpdateOne().SetUpsert(true))
-		cancel()
-		if !mongo.IsDuplicateKeyError(err) {
-			break
-		}
-	}
-	return storeErr("set alias", err)
-}
+// The registry keeps three collections:
+//
+//   - model_versions: one immutable document per version, unique by
+//     (name, version) and by job_id. It is the source of truth: a version
+//     exists exactly when its document does.
+//   - aliases: one document per (model, alias), pointing at a version.
+//   - models: one summary document per model name (see modelDoc), derived
+//     from model_versions and kept so that listing models is a plain indexed
+//     query, and so that a deleted version's number is never given again.
+//
+// A version's artifact is the BucketArtifacts file whose id is its job id
+// (artifacts.go).
 
 // ResolveVersion implements model.VersionStore.
 func (s *Store) ResolveVersion(ctx context.Context, name string, version int, aliasName string) (*model.ModelVersion, error) {
@@ -85,6 +49,15 @@ func (s *Store) ResolveVersion(ctx context.Context, name string, version int, al
 	return s.latest(ctx, name)
 }
 
+// VersionByJob implements model.VersionStore.
+func (s *Store) VersionByJob(ctx context.Context, jobID string) (*model.ModelVersion, error) {
+	mv, err := s.findVersion(ctx, bson.D{{Key: "job_id", Value: jobID}})
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, model.Errorf(model.CodeNotFound, "job %s created no model version", jobID)
+	}
+	return mv, storeErr("get version by job", err)
+}
+
 // version returns version v of the named model.
 func (s *Store) version(ctx context.Context, name string, v int) (*model.ModelVersion, error) {
 	mv, err := s.findVersion(ctx, bson.D{{Key: "name", Value: name}, {Key: "version", Value: v}})
@@ -99,9 +72,24 @@ func (s *Store) latest(ctx context.Context, name string) (*model.ModelVersion, e
 	mv, err := s.findVersion(ctx, bson.D{{Key: "name", Value: name}},
 		options.FindOne().SetSort(bson.D{{Key: "version", Value: -1}}))
 	if errors.Is(err, mongo.ErrNoDocuments) {
-		return nil, model.Errorf(model.CodeNotFound, "unknown model %q", name)
+		return nil, unknownModel(name)
 	}
 	return mv, storeErr("get latest version", err)
+}
+
+// latestNumber returns the named model's highest version number, 0 when it
+// has none.
+func (s *Store) latestNumber(ctx context.Context, name string) (int, error) {
+	mv, err := s.findVersion(ctx, bson.D{{Key: "name", Value: name}}, options.FindOne().
+		SetSort(bson.D{{Key: "version", Value: -1}}).
+		SetProjection(bson.D{{Key: "version", Value: 1}}))
+	switch {
+	case errors.Is(err, mongo.ErrNoDocuments):
+		return 0, nil
+	case err != nil:
+		return 0, storeErr("get latest version number", err)
+	}
+	return mv.Version, nil
 }
 
 // findVersion returns the first version document filter matches; the error
@@ -116,15 +104,6 @@ func (s *Store) findVersion(ctx context.Context, filter bson.D, opts ...options.
 	return &mv, nil
 }
 
-// alias returns the named model's alias document; the error is the
-// driver's, unmapped.
-func (s *Store) alias(ctx context.Context, name, aliasName string) (*alias, error) {
-	ctx, cancel := s.op(ctx)
-	defer cancel()
-	var a alias
-	err := s.db.Collection(collAliases).FindOne(ctx, bson.D{{Key: "model", Value: name}, {Key: "alias", Value: aliasName}}).Decode(&a)
-	if err != nil {
-		return nil, err
-	}
-	return &a, nil
+func unknownModel(name string) error {
+	return model.Errorf(model.CodeNotFound, "unknown model %q", name)
 }

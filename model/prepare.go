@@ -1,0 +1,216 @@
+package model
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"math"
+	"strings"
+)
+
+// The validation a train request gets when it asks for none.
+const (
+	DefaultHoldout = 0.2
+	DefaultSeed    = 1
+)
+
+// PrepareTrain checks a train request against the dataset it names and
+// returns the TrainSpec a Trainer runs: the target and features resolved
+// (features default to every column but the target, in dataset order), the
+// parameters with defaults filled in (see CheckParams) and the validation
+// with its defaults (no validation, or neither holdout nor folds: a holdout
+// of DefaultHoldout; no validation: seed DefaultSeed).
+//
+// The API calls it at submit time and the worker again at run time; both
+// see the same dataset, which never changes, so both get the same spec.
+//
+// Every problem is reported at once, in a CodeInvalid *Error whose Fields
+// are keyed by the request's JSON paths: "target", "features[2]" (or
+// "features" when they were defaulted), "params.trees", "params",
+// "algorithm", "validation.folds", "validation.holdout", plus whatever
+// JobRequest.Valid reports.
+func PrepareTrain(req *JobRequest, ds *Dataset) (*TrainSpec, error) {
+	p := map[string]string{}
+	if err := req.Valid(); err != nil {
+		var e *Error
+		if !errors.As(err, &e) || e.Code != CodeInvalid {
+			return nil, err
+		}
+		maps.Copy(p, e.Fields)
+	}
+	if req.Type != JobTrain {
+		if _, set := p["type"]; !set {
+			p["type"] = "not a train job"
+		}
+		return nil, Invalid(p)
+	}
+	alg, known := LookupAlgorithm(req.Algorithm)
+	columns := make(map[string]Column, len(ds.Columns))
+	for _, c := range ds.Columns {
+		columns[c.Name] = c
+	}
+	if c, ok := columns[req.Target]; ok {
+		// With an unknown algorithm, alg is the zero Algorithm: only the
+		// checks that do not depend on it apply.
+		if problem := targetProblem(c, alg); problem != "" {
+			p["target"] = problem
+		}
+	} else if req.Target != "" {
+		p["target"] = fmt.Sprintf("no column %q in the dataset", req.Target)
+	}
+	features := resolveFeatures(req, ds, columns, alg, known, p)
+	var params map[string]any
+	if known {
+		params = checkParams(alg.Name, req.Params, len(features), p)
+	}
+	v := validation(req.Validation)
+	if len(p) == 0 {
+		checkSizes(alg, params, features, v, int(ds.Rows), p)
+	}
+	if err := Invalid(p); err != nil {
+		return nil, err
+	}
+	return &TrainSpec{
+		Algorithm:  alg.Name,
+		Params:     params,
+		Task:       alg.Task,
+		Target:     req.Target,
+		Features:   features,
+		Validation: v,
+	}, nil
+}
+
+// resolveFeatures returns the features to train on, names and types only,
+// and adds a problem for each unusable one.
+func resolveFeatures(req *JobRequest, ds *Dataset, columns map[string]Column, alg Algorithm, known bool, p map[string]string) []Column {
+	var features []Column
+	if len(req.Features) > 0 {
+		for i, name := range req.Features {
+			key := fmt.Sprintf("features[%d]", i)
+			c, ok := columns[name]
+			if _, set := p[key]; set || name == "" {
+				continue
+			}
+			if !ok {
+				p[key] = fmt.Sprintf("no column %q in the dataset", name)
+				continue
+			}
+			if problem := featureProblem(c, alg, known); problem != "" {
+				p[key] = problem
+			}
+			features = append(features, Column{Name: c.Name, Type: c.Type})
+		}
+		return features
+	}
+	var problems []string
+	for _, c := range ds.Columns {
+		if c.Name == req.Target {
+			continue
+		}
+		if problem := featureProblem(c, alg, known); problem != "" {
+			problems = append(problems, problem)
+		}
+		features = append(features, Column{Name: c.Name, Type: c.Type})
+	}
+	switch {
+	case len(problems) > 0:
+		p["features"] = strings.Join(problems, "; ")
+	case len(features) == 0:
+		p["features"] = "no feature columns: the dataset has only the target column"
+	}
+	return features
+}
+
+// targetProblem says why column c cannot be alg's target, or "".
+//
+// A Distinct of 0 on a column with values means the dataset was inspected
+// before distinct values were counted: the trainer checks classes itself.
+func targetProblem(c Column, alg Algorithm) string {
+	switch {
+	case c.Empty > 0:
+		return missingValues(c)
+	case alg.Task == TaskRegression && c.Type != ColumnNumber:
+		return fmt.Sprintf("%s needs a number target; column %q holds strings", alg.Name, c.Name)
+	case alg.Task == TaskClassification && c.Distinct >= DistinctCap:
+		return fmt.Sprintf("too many classes: column %q has at least %d distinct values; a classification target may have at most %d",
+			c.Name, c.Distinct, MaxClasses)
+	case alg.Task == TaskClassification && c.Distinct == 1:
+		return fmt.Sprintf("column %q has a single value; a classification target needs at least 2 classes", c.Name)
+	}
+	return ""
+}
+
+// featureProblem says why column c cannot be a feature of alg, or "".
+func featureProblem(c Column, alg Algorithm, known bool) string {
+	switch {
+	case c.Empty > 0:
+		return missingValues(c)
+	case c.Type == ColumnString && known && !alg.StringFeatures:
+		return fmt.Sprintf("%s takes only number features; column %q holds strings", alg.Name, c.Name)
+	case c.Type == ColumnString && c.Distinct >= DistinctCap:
+		return fmt.Sprintf("column %q has at least %d distinct values; a string feature may have at most %d (each value becomes an indicator)",
+			c.Name, c.Distinct, MaxClasses)
+	}
+	return ""
+}
+
+func missingValues(c Column) string {
+	return fmt.Sprintf("golearn cannot handle missing values: column %q has %d empty cells", c.Name, c.Empty)
+}
+
+// validation fills in the defaults of a request's validation.
+func validation(req *ValidationSpec) ValidationSpec {
+	if req == nil {
+		return ValidationSpec{Holdout: DefaultHoldout, Seed: DefaultSeed}
+	}
+	v := *req
+	if v.Folds <= 1 && v.Holdout == 0 {
+		v.Folds, v.Holdout = 0, DefaultHoldout
+	}
+	return v
+}
+
+// checkSizes checks what depends on the number of rows: enough to test
+// and train on, k neighbours, a solvable regression. It runs only on an
+// otherwise valid request, so params are filled in.
+func checkSizes(alg Algorithm, params map[string]any, features []Column, v ValidationSpec, rows int, p map[string]string) {
+	train := TrainRows(rows, v)
+	if v.Folds > 1 {
+		if v.Folds > rows {
+			p["validation.folds"] = fmt.Sprintf("%d folds need at least %d rows; the dataset has %d", v.Folds, v.Folds, rows)
+			return
+		}
+	} else {
+		test := HoldoutTestRows(rows, v.Holdout)
+		switch {
+		case test < 1:
+			p["validation.holdout"] = fmt.Sprintf("a holdout of %s of %d rows leaves no row to test on", formatNumber(v.Holdout), rows)
+			return
+		case train < 1:
+			p["validation.holdout"] = fmt.Sprintf("a holdout of %s of %d rows leaves no row to train on", formatNumber(v.Holdout), rows)
+			return
+		}
+	}
+	if k, ok := params["k"].(int); ok && k > train {
+		p["params.k"] = fmt.Sprintf("must be at most %d, the rows each model is fitted on", train)
+	}
+	if alg.Task == TaskRegression && train < len(features)+1 {
+		p["features"] = fmt.Sprintf("a regression on %d features needs at least %d training rows; this validation leaves %d",
+			len(features), len(features)+1, train)
+	}
+}
+
+// HoldoutTestRows is how many of rows a holdout fraction tests on; the
+// others train. Trainers split exactly this way.
+func HoldoutTestRows(rows int, holdout float64) int {
+	return int(math.Round(holdout * float64(rows)))
+}
+
+// TrainRows is the fewest rows any model v fits during evaluation: the
+// training part of the holdout, or of the largest fold.
+func TrainRows(rows int, v ValidationSpec) int {
+	if v.Folds > 1 {
+		return rows - (rows+v.Folds-1)/v.Folds
+	}
+	return rows - HoldoutTestRows(rows, v.Holdout)
+}

@@ -1,0 +1,39 @@
+package model
+
+import (
+	"context"
+	"io"
+)
+
+// TrainSpec is a checked training request: everything a Trainer needs
+// besides the data. PrepareTrain makes one from a JobRequest and its
+// Dataset, with every parameter default filled in.
+type TrainSpec struct {
+	Algorithm  string         `json:"algorithm"`
+	Params     map[string]any `json:"params"`
+	Task       string         `json:"task"`
+	Target     string         `json:"target"`
+	Features   []Column       `json:"features"`
+	Validation ValidationSpec `json:"validation"`
+}
+
+// TrainResult is a trained model: its serialized artifact, the classes it
+// predicts (classification), and its evaluation.
+type TrainResult struct {
+	Artifact []byte
+	Classes  []string
+	Metrics  Metrics
+}
+
+// Trainer fits models.
+type Trainer interface {
+	// Train fits spec's algorithm on the dataset CSV read from data (the
+	// raw bytes as uploaded, header first) and evaluates it as
+	// spec.Validation says. The same spec and data give the same artifact
+	// and the same metrics. It reports progress (stages and folds) through
+	// progress, returns soon after ctx is done, and fails with a
+	// *model.Error whose message a user can act on: CodeInvalid when the
+	// data cannot train this model (a class with too few rows, say),
+	// CodeInternal when the training library itself failed.
+	Train(ctx context.Context, spec TrainSpec, data io.Reader, progress func(Progress)) (*TrainResult, error)
+}

@@ -1,0 +1,181 @@
+package worker
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"os"
+	"sync/atomic"
+	"testing"
+
+	"gitlab.com/mlserve/mlserve/internal/csvdata"
+	"gitlab.com/mlserve/mlserve/internal/mongo"
+	"gitlab.com/mlserve/mlserve/internal/testenv"
+	"gitlab.com/mlserve/mlserve/model"
+)
+
+// echoTrainer stands in for golearn: its artifact is a hash of the spec's
+// algorithm and the data, so a test can tell what it was trained on.
+type echoTrainer struct{ calls atomic.Int32 }
+
+func (e *echoTrainer) Train(ctx context.Context, spec model.TrainSpec, data io.Reader, progress func(model.Progress)) (*model.TrainResult, error) {
+	e.calls.Add(1)
+	h := sha256.New()
+	h.Write([]byte(spec.Algorithm))
+	if _, err := io.Copy(h, data); err != nil {
+		return nil, err
+	}
+	progress(model.Progress{Done: 1, Total: 1})
+	return &model.TrainResult{
+		Artifact: []byte(hex.EncodeToString(h.Sum(nil))),
+		Classes:  []string{"setosa", "versicolor", "virginica"},
+		Metrics:  model.Metrics{Method: model.MethodHoldout, Holdout: spec.Validation.Holdout, Seed: spec.Validation.Seed},
+	}, nil
+}
+
+// nopReporter records the last progress.
+type nopReporter struct{ last model.Progress }
+
+func (r *nopReporter) Report(_ context.Context, p model.Progress) error { r.last = p; return nil }
+
+type trainEnv struct {
+	store   *mongo.Store
+	trainer *echoTrainer
+	handler Handler
+	dataset *model.Dataset
+}
+
+func newTrainEnv(tb testing.TB) *trainEnv {
+	tb.Helper()
+	ctx := context.Background()
+	store, err := mongo.Open(ctx, testenv.Mongo(tb), testLogger(tb))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { store.Close(context.Background()) })
+	f, err := os.Open("../testdata/iris.csv")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	ds, err := store.CreateDataset(ctx, "iris", f, func(r io.Reader) (*model.Dataset, error) {
+		sum, err := csvdata.Inspect(r, csvdata.Limits{})
+		if err != nil {
+			return nil, err
+		}
+		return &model.Dataset{Rows: sum.Rows, Columns: sum.Columns, SizeBytes: sum.SizeBytes, SHA256: sum.SHA256}, nil
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	e := &trainEnv{store: store, trainer: &echoTrainer{}, dataset: ds}
+	e.handler = NewTrainHandler(TrainDeps{Datasets: store, Versions: store, Artifacts: store, Trainer: e.trainer, Logger: testLogger(tb)})
+	return e
+}
+
+// job creates a train job of the named model on the iris dataset.
+func (e *trainEnv) job(tb testing.TB, name, alias string) *model.Job {
+	tb.Helper()
+	req := model.JobRequest{Type: model.JobTrain, Model: name, Dataset: e.dataset.ID, Target: "Species", Algorithm: "random_forest", SetAlias: alias}
+	job, _, err := e.store.CreateJob(context.Background(), &model.Job{Type: model.JobTrain, Request: req}, "")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return job
+}
+
+func TestTrainHandler(t *testing.T) {
+	ctx := context.Background()
+
+	t.Run("a train job registers the next version with its artifact and moves its alias", func(t *testing.T) {
+		e := newTrainEnv(t)
+		var rep nopReporter
+		res, err := e.handler.Run(ctx, e.job(t, "iris", "staging"), &rep)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Model != "iris" || res.Version != 1 || res.Metrics == nil || res.Metrics.Method != model.MethodHoldout {
+			t.Fatalf("result = %+v", res)
+		}
+		v, err := e.store.ResolveVersion(ctx, "iris", 0, "staging")
+		if err != nil || v.Version != 1 {
+			t.Fatalf("alias staging resolves to %+v, %v; want version 1", v, err)
+		}
+		if v.Dataset.SHA256 != e.dataset.SHA256 || v.Dataset.Rows != 150 || len(v.Features) != 4 || v.Params["trees"] == nil {
+			t.Errorf("version records dataset %+v, features %+v, params %v", v.Dataset, v.Features, v.Params)
+		}
+		art, err := e.store.LoadArtifact(ctx, v)
+		if err != nil || len(art) == 0 {
+			t.Fatalf("load artifact: %v", err)
+		}
+		if rep.last.Total == 0 {
+			t.Errorf("no progress reported")
+		}
+	})
+
+	t.Run("a job run again after it registered its version trains nothing new", func(t *testing.T) {
+		e := newTrainEnv(t)
+		job := e.job(t, "iris", "")
+		first, err := e.handler.Run(ctx, job, &nopReporter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := e.handler.Run(ctx, job, &nopReporter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, err := e.store.ListVersions(ctx, "iris", 0, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again.Version != first.Version || len(page.Versions) != 1 || e.trainer.calls.Load() != 1 {
+			t.Errorf("versions %d then %d, %d stored, %d trainings; want one of each", first.Version, again.Version, len(page.Versions), e.trainer.calls.Load())
+		}
+	})
+
+	t.Run("an artifact left by an attempt that died before registering is replaced", func(t *testing.T) {
+		e := newTrainEnv(t)
+		job := e.job(t, "iris", "")
+		if _, err := e.store.PutArtifact(ctx, job.ID, []byte("half of an interrupted attempt")); err != nil {
+			t.Fatal(err)
+		}
+		res, err := e.handler.Run(ctx, job, &nopReporter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := e.store.ResolveVersion(ctx, "iris", res.Version, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.store.LoadArtifact(ctx, v); err != nil {
+			t.Errorf("the registered version's artifact does not load: %v", err)
+		}
+	})
+
+	t.Run("jobs of one model get consecutive versions", func(t *testing.T) {
+		e := newTrainEnv(t)
+		for want := 1; want <= 3; want++ {
+			res, err := e.handler.Run(ctx, e.job(t, "iris", "production"), &nopReporter{})
+			if err != nil || res.Version != want {
+				t.Fatalf("job %d: version %d, %v", want, res.Version, err)
+			}
+		}
+		if v, err := e.store.ResolveVersion(ctx, "iris", 0, ""); err != nil || v.Version != 3 {
+			t.Errorf("production resolves to %+v, %v; want version 3", v, err)
+		}
+	})
+
+	t.Run("a dataset deleted before the job ran fails it without a retry", func(t *testing.T) {
+		e := newTrainEnv(t)
+		// Submission checked the dataset; a delete raced past that check.
+		if err := e.store.DeleteDataset(ctx, e.dataset.ID); err != nil {
+			t.Fatal(err)
+		}
+		job := e.job(t, "iris", "")
+		_, err := e.handler.Run(ctx, job, &nopReporter{})
+		if model.ErrorCode(err) != model.CodeNotFound || retryable(err) {
+			t.Errorf("err = %v (code %s); want a non-retryable not_found", err, model.ErrorCode(err))
+		}
+	})
+}
