@@ -1,0 +1,62 @@
+package model
+
+import "context"
+
+// Batch is the input of a prediction: Rows instances, each with one value
+// per feature of the model, in the model's feature order, laid out flat so a
+// batch of any size is three allocations, not one per row. Row r's feature
+// i is Nums[r*F+i] when feature i is a number and Strs[r*F+i] when it is a
+// string (F = the number of features; the other slice's entry is unused,
+// and a slice may be nil when the model has no feature of its kind).
+type Batch struct {
+	Rows int
+	Nums []float64
+	Strs []string
+}
+
+// Output receives a batch's predictions, in the caller's buffers.
+type Output struct {
+	// Classes[r] is the index, in the predictor's Classes, of row r's
+	// predicted class (classification).
+	Classes []int32
+	// Values[r] is row r's predicted number (regression).
+	Values []float64
+	// Probs, when non-nil, receives class probabilities: row r's
+	// probability of class c at Probs[r*C+c] (C = len(Classes())).
+	Probs []float64
+}
+
+// Predictor answers predictions of one loaded model version. It is
+// immutable and safe for concurrent use; the fast implementations allocate
+// nothing per call.
+type Predictor interface {
+	// Predict predicts every row of in into out, whose slices the caller
+	// sized for in.Rows rows. The batch holds valid values only: the
+	// caller has checked types and finiteness against Features.
+	Predict(in *Batch, out *Output)
+	// Features are the model's features, in the order a Batch uses.
+	Features() []Column
+	// Classes are the labels a classifier predicts; nil for regression.
+	Classes() []string
+	// Task is TaskClassification or TaskRegression.
+	Task() string
+	// HasProbabilities reports whether Predict fills Output.Probs.
+	HasProbabilities() bool
+	// SizeBytes estimates the memory the predictor holds, for the
+	// model cache's budget.
+	SizeBytes() int64
+}
+
+// PredictorLoader turns an artifact, already checked against its version's
+// sha256, into a Predictor: CodeCorrupt when the bytes are not a model.
+type PredictorLoader interface {
+	LoadPredictor(artifact []byte) (Predictor, error)
+}
+
+// ModelEvents tells every API replica that a model's versions or aliases
+// changed, so their caches resolve the name again. Delivery is best effort:
+// replicas also refresh on a timer, for the messages they miss.
+type ModelEvents interface {
+	// ModelChanged announces a change of the named model.
+	ModelChanged(ctx context.Context, name string) error
+}
