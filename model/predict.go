@@ -60,3 +60,13 @@ type ModelEvents interface {
 	// ModelChanged announces a change of the named model.
 	ModelChanged(ctx context.Context, name string) error
 }
+
+// Models gives the API the loaded model version a request selects.
+type Models interface {
+	// Resolve returns the version of the named model that version, alias
+	// or neither selects (as VersionStore.ResolveVersion does) with its
+	// loaded predictor: CodeNotFound for an unknown model, version or alias;
+	// CodeUnavailable when it is not loaded and the store is down;
+	// CodeCorrupt when its artifact fails its checks.
+	Resolve(ctx context.Context, name string, version int, alias string) (*ModelVersion, Predictor, error)
+}
