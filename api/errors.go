@@ -139,8 +139,13 @@ func joinFields(fields map[string]string) string {
 	return strings.Join(parts, "; ")
 }
 
-// writeProblem writes p as application/problem+json with p.Status.
+// writeProblem writes p as application/problem+json with p.Status; on the
+// Open Inference Protocol routes, as the protocol's {"error": detail}.
 func writeProblem(w http.ResponseWriter, r *http.Request, p *problem) {
+	if isOIPPath(r.URL.Path) {
+		writeOIPError(w, p)
+		return
+	}
 	if p.Title == "" {
 		p.Title = statusTitle(p.Status)
 	}

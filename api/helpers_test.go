@@ -24,7 +24,12 @@ const (
 	// Upload limits: iris.csv (4611 bytes, 5 columns) fits.
 	testDatasetLimit   = 16 << 10
 	testDatasetColumns = 10
+	// testPredictRows is limits.predict_rows.
+	testPredictRows = 5
 )
+
+// irisClasses are the classes of the fake iris classifiers.
+var irisClasses = []string{"setosa", "versicolor", "virginica"}
 
 var testNow = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 
@@ -52,14 +57,16 @@ type testEnv struct {
 	queue    *fakeQueue
 	datasets *fakeDatasets
 	versions *fakeVersions
+	models   *fakeModels
 	logs     *syncBuffer
 	deps     Deps
 	handler  http.Handler
 }
 
 // newTestEnv builds the API over fresh fakes holding the iris dataset and
-// model "iris" (versions 1 and 2, production → 1). edit may change the
-// Deps before the server is built.
+// model "iris" (versions 1 and 2, production → 1), both loadable: version 1
+// a classifier with probabilities, version 2 one without. edit may change
+// the Deps before the server is built.
 func newTestEnv(tb testing.TB, edit ...func(*Deps)) *testEnv {
 	tb.Helper()
 	num := func(n string) model.Column { return model.Column{Name: n, Type: model.ColumnNumber} }
@@ -81,15 +88,20 @@ func newTestEnv(tb testing.TB, edit ...func(*Deps)) *testEnv {
 		logs: &syncBuffer{},
 	}
 	e.datasets.jobs = e.jobs
+	e.models = &fakeModels{versions: e.versions}
+	e.models.set("iris", 1, &fakePredictor{features: irisFeatures, classes: irisClasses, probs: true})
+	e.models.set("iris", 2, &fakePredictor{features: append(irisFeatures, num("petal_ratio")), classes: irisClasses})
 	e.deps = Deps{
 		Logger:   slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Jobs:     e.jobs,
 		Datasets: e.datasets,
 		Versions: e.versions,
 		Queue:    e.queue,
+		Models:   e.models,
 		Checks:   []Check{{Name: "redis", Ping: e.queue.Ping}},
-		Limits:   config.Limits{BodyBytes: testBodyLimit, DatasetBytes: testDatasetLimit, DatasetColumns: testDatasetColumns},
-		Now:      func() time.Time { return testNow },
+		Limits: config.Limits{BodyBytes: testBodyLimit, DatasetBytes: testDatasetLimit, DatasetColumns: testDatasetColumns,
+			PredictRows: testPredictRows},
+		Now: func() time.Time { return testNow },
 	}
 	for _, f := range edit {
 		f(&e.deps)

@@ -10,7 +10,8 @@ import (
 
 // routes lists every route of the API and what it requires. Scopes: admin
 // may do everything; read may GET everything; predict may predict and GET
-// models (its rows below: predict or read). /healthz and /readyz are open.
+// models (its GET rows below: predict or read; its POST rows, which
+// predict: predict only). /healthz, /readyz and /v2/health/* are open.
 //
 //	GET    /healthz                                     liveness, no dependency checks
 //	GET    /readyz                                      every Check pinged; 503 names the failing ones
@@ -30,7 +31,21 @@ import (
 //	DELETE /v1/models/{name}/versions/{version} admin   delete a version no alias points at
 //	PUT    /v1/models/{name}/aliases/{alias}    admin   point an alias at a version: {"version": N}
 //	DELETE /v1/models/{name}/aliases/{alias}    admin   remove an alias
+//	POST   /v1/models/{name}/predict                     predict predict with alias production, else the latest version
+//	POST   /v1/models/{name}/versions/{version}/predict  predict predict with a version
+//	POST   /v1/models/{name}/aliases/{alias}/predict     predict predict with the version an alias points at
 //	GET    /v1/algorithms                       predict the training algorithms and their parameters
+//
+// The Open Inference Protocol (KServe V2 REST); errors are {"error": ...}.
+// [/versions/{version}] is optional: without it, the version a bare name
+// resolves to.
+//
+//	GET    /v2/health/live                                       liveness, as /healthz
+//	GET    /v2/health/ready                                      ServingChecks pinged; 503 when one fails
+//	GET    /v2                                           predict server metadata
+//	GET    /v2/models/{name}[/versions/{version}]        predict model metadata: inputs, outputs, versions
+//	GET    /v2/models/{name}[/versions/{version}]/ready  predict loads the version; 200 ready, 503 not
+//	POST   /v2/models/{name}[/versions/{version}]/infer  predict infer
 func routes(d Deps) http.Handler {
 	var (
 		logger = d.Logger
@@ -39,6 +54,10 @@ func routes(d Deps) http.Handler {
 		// readModels is for the GETs of models, which predict keys may
 		// make too.
 		readModels = requireScope(logger, config.ScopePredict, config.ScopeRead)
+		// predict is for predictions, which read keys may not make.
+		predict = requireScope(logger, config.ScopePredict)
+		// scratch is the pooled per-request memory of every prediction.
+		scratch = newScratchPool()
 		// jsonBody bounds JSON request bodies; uploads get their own limit.
 		jsonBody = limitBody(logger, d.Limits.BodyBytes)
 		// uploadBody leaves room for multipart framing; the CSV itself is
@@ -84,17 +103,44 @@ func routes(d Deps) http.Handler {
 			r.Route("/{name}", func(r chi.Router) {
 				r.Use(requireModelName(logger))
 				r.With(readModels).Method(http.MethodGet, "/", handleModelGet(logger, d.Versions))
+				r.With(predict, jsonBody).Method(http.MethodPost, "/predict", handlePredict(logger, d.Models, d.Limits.PredictRows, scratch))
 				r.Route("/versions", func(r chi.Router) {
 					r.With(readModels).Method(http.MethodGet, "/", handleVersionList(logger, d.Versions))
 					r.Route("/{version}", func(r chi.Router) {
 						r.Use(requireVersion(logger))
 						r.With(readModels).Method(http.MethodGet, "/", handleVersionGet(logger, d.Versions))
 						r.With(admin).Method(http.MethodDelete, "/", handleVersionDelete(logger, d.Versions))
+						r.With(predict, jsonBody).Method(http.MethodPost, "/predict", handlePredict(logger, d.Models, d.Limits.PredictRows, scratch))
 					})
 				})
 				r.Route("/aliases/{alias}", func(r chi.Router) {
 					r.With(admin, jsonBody).Method(http.MethodPut, "/", handleAliasSet(logger, d.Versions))
 					r.With(admin).Method(http.MethodDelete, "/", handleAliasDelete(logger, d.Versions))
+					r.With(predict, jsonBody).Method(http.MethodPost, "/predict", handlePredict(logger, d.Models, d.Limits.PredictRows, scratch))
+				})
+			})
+		})
+	})
+
+	r.Route("/v2", func(r chi.Router) {
+		r.Method(http.MethodGet, "/health/live", handleOIPLive(logger))
+		r.Method(http.MethodGet, "/health/ready", handleOIPReady(logger, d.ServingChecks))
+		r.Group(func(r chi.Router) {
+			r.Use(authenticate(logger, d.Auth))
+			r.With(readModels).Method(http.MethodGet, "/", handleOIPServerMetadata(logger, d.Version))
+			// oipModel lists the routes of a model, with or without
+			// /versions/{version}.
+			oipModel := func(r chi.Router) {
+				r.With(readModels).Method(http.MethodGet, "/", handleOIPModelMetadata(logger, d.Models, d.Versions))
+				r.With(readModels).Method(http.MethodGet, "/ready", handleOIPModelReady(logger, d.Models))
+				r.With(predict, jsonBody).Method(http.MethodPost, "/infer", handleOIPInfer(logger, d.Models, d.Limits.PredictRows, scratch))
+			}
+			r.Route("/models/{name}", func(r chi.Router) {
+				r.Use(requireModelName(logger))
+				oipModel(r)
+				r.Route("/versions/{version}", func(r chi.Router) {
+					r.Use(requireVersion(logger))
+					oipModel(r)
 				})
 			})
 		})

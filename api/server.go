@@ -18,12 +18,23 @@ type Deps struct {
 	Datasets model.DatasetStore
 	Versions model.VersionStore
 	Queue    model.JobQueue
+	// Models serves the loaded model versions predictions use.
+	Models model.Models
 	// Checks are what /readyz pings, in parallel, each within checkTimeout.
 	Checks []Check
-	Auth   config.Auth
-	Limits config.Limits
+	// ServingChecks are what /v2/health/ready pings: the dependencies
+	// serving predictions needs. nil means Checks.
+	ServingChecks []Check
+	// Version is the server version GET /v2 reports; "" reads "dev".
+	Version string
+	Auth    config.Auth
+	Limits  config.Limits
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Events, when set, is told of every alias set or deleted and every
+	// version deleted, so the API replicas' model caches update at once
+	// rather than on their next refresh.
+	Events model.ModelEvents
 }
 
 // Check is one dependency /readyz pings. Name appears in the response
@@ -42,5 +53,22 @@ func NewServer(d Deps) http.Handler {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
+	if d.ServingChecks == nil {
+		d.ServingChecks = d.Checks
+	}
+	if d.Models == nil {
+		d.Models = noModels{}
+	}
+	if d.Events != nil {
+		d.Versions = &announcingVersions{VersionStore: d.Versions, events: d.Events, logger: d.Logger}
+	}
 	return routes(d)
+}
+
+// noModels stands in for a Deps without Models: every prediction is 503
+// rather than a nil-pointer panic.
+type noModels struct{}
+
+func (noModels) Resolve(context.Context, string, int, string) (*model.ModelVersion, model.Predictor, error) {
+	return nil, nil, model.Errorf(model.CodeUnavailable, "no models are served here: the model cache is not configured")
 }

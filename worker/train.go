@@ -22,6 +22,10 @@ type TrainDeps struct {
 	Logger    *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Events, when set, is told when a job adds a version or moves an
+	// alias, so the API replicas serve it at once rather than on their
+	// next refresh.
+	Events model.ModelEvents
 }
 
 // NewTrainHandler returns the handler of train jobs: it trains the
@@ -57,6 +61,10 @@ func (h *trainHandler) Run(ctx context.Context, job *model.Job, progress Reporte
 	default:
 		return nil, fmt.Errorf("look up the version of job %s: %w", job.ID, err)
 	}
+	// Announced even when the version was there already or the alias move
+	// fails: an earlier attempt may have died before announcing it, and a
+	// new version moves a bare name that has no production alias.
+	defer h.announce(ctx, job, v.Name)
 	if req.SetAlias != "" {
 		if err := h.d.Versions.SetAlias(ctx, v.Name, req.SetAlias, v.Version); err != nil {
 			return nil, fmt.Errorf("set alias %s of %s to version %d: %w", req.SetAlias, v.Name, v.Version, err)
@@ -121,6 +129,22 @@ func (h *trainHandler) train(ctx context.Context, job *model.Job, progress Repor
 	h.d.Logger.Info("model version created", "job_id", job.ID, "model", v.Name, "version", v.Version, "train_seconds", trainSeconds)
 	return v, nil
 }
+
+// announce tells the API replicas that the named model changed. It is best
+// effort, whatever ctx became: their refresh timer covers a lost notice.
+func (h *trainHandler) announce(ctx context.Context, job *model.Job, name string) {
+	if h.d.Events == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), announceTimeout)
+	defer cancel()
+	if err := h.d.Events.ModelChanged(ctx, name); err != nil {
+		h.d.Logger.Warn("announce model change; replicas pick it up on their next refresh", "job_id", job.ID, "model", name, "err", err)
+	}
+}
+
+// announceTimeout bounds announcing a model change.
+const announceTimeout = 2 * time.Second
 
 // featureColumns keeps what a version records of its features: names and
 // types, not the dataset's value counts.

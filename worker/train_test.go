@@ -4,8 +4,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"io"
 	"os"
+	"slices"
+	"strconv"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -39,9 +43,37 @@ type nopReporter struct{ last model.Progress }
 
 func (r *nopReporter) Report(_ context.Context, p model.Progress) error { r.last = p; return nil }
 
+// recordingEvents records each model announced as changed with what its
+// staging alias resolved to at that moment; with err set, announcing fails.
+type recordingEvents struct {
+	store *mongo.Store
+	err   error
+
+	mu        sync.Mutex
+	announced []string
+}
+
+func (r *recordingEvents) ModelChanged(ctx context.Context, name string) error {
+	staging := "none"
+	if v, err := r.store.ResolveVersion(ctx, name, 0, "staging"); err == nil {
+		staging = strconv.Itoa(v.Version)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.announced = append(r.announced, name+" staging="+staging)
+	return r.err
+}
+
+func (r *recordingEvents) list() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.announced)
+}
+
 type trainEnv struct {
 	store   *mongo.Store
 	trainer *echoTrainer
+	events  *recordingEvents
 	handler Handler
 	dataset *model.Dataset
 }
@@ -69,8 +101,9 @@ func newTrainEnv(tb testing.TB) *trainEnv {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	e := &trainEnv{store: store, trainer: &echoTrainer{}, dataset: ds}
-	e.handler = NewTrainHandler(TrainDeps{Datasets: store, Versions: store, Artifacts: store, Trainer: e.trainer, Logger: testLogger(tb)})
+	e := &trainEnv{store: store, trainer: &echoTrainer{}, events: &recordingEvents{store: store}, dataset: ds}
+	e.handler = NewTrainHandler(TrainDeps{Datasets: store, Versions: store, Artifacts: store, Trainer: e.trainer,
+		Logger: testLogger(tb), Events: e.events})
 	return e
 }
 
@@ -163,6 +196,52 @@ func TestTrainHandler(t *testing.T) {
 		}
 		if v, err := e.store.ResolveVersion(ctx, "iris", 0, ""); err != nil || v.Version != 3 {
 			t.Errorf("production resolves to %+v, %v; want version 3", v, err)
+		}
+	})
+
+	t.Run("a train job announces its model once its version and alias exist", func(t *testing.T) {
+		e := newTrainEnv(t)
+		if _, err := e.handler.Run(ctx, e.job(t, "iris", "staging"), &nopReporter{}); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := e.events.list(), []string{"iris staging=1"}; !slices.Equal(got, want) {
+			t.Fatalf("announced %v, want %v", got, want)
+		}
+	})
+
+	t.Run("a job run again announces its model again", func(t *testing.T) {
+		// The attempt that registered the version may have died before
+		// announcing it.
+		e := newTrainEnv(t)
+		job := e.job(t, "iris", "")
+		for range 2 {
+			if _, err := e.handler.Run(ctx, job, &nopReporter{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got, want := e.events.list(), []string{"iris staging=none", "iris staging=none"}; !slices.Equal(got, want) {
+			t.Fatalf("announced %v, want %v", got, want)
+		}
+	})
+
+	t.Run("a failed announcement does not fail the job", func(t *testing.T) {
+		e := newTrainEnv(t)
+		e.events.err = errors.New("redis: connection refused")
+		if _, err := e.handler.Run(ctx, e.job(t, "iris", "staging"), &nopReporter{}); err != nil {
+			t.Fatalf("the job failed: %v", err)
+		}
+	})
+
+	t.Run("a job that fails before registering a version announces nothing", func(t *testing.T) {
+		e := newTrainEnv(t)
+		if err := e.store.DeleteDataset(ctx, e.dataset.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.handler.Run(ctx, e.job(t, "iris", ""), &nopReporter{}); err == nil {
+			t.Fatal("the job succeeded without its dataset")
+		}
+		if got := e.events.list(); len(got) != 0 {
+			t.Fatalf("announced %v", got)
 		}
 	})
 

@@ -7,7 +7,10 @@ import (
 
 	"gitlab.com/mlserve/mlserve/api"
 	"gitlab.com/mlserve/mlserve/internal/config"
+	"gitlab.com/mlserve/mlserve/internal/modelcache"
+	"gitlab.com/mlserve/mlserve/internal/redisx"
 	"gitlab.com/mlserve/mlserve/internal/tasks"
+	"gitlab.com/mlserve/mlserve/model/golearn"
 )
 
 // ServeAPI serves the HTTP API on ln until ctx is done, then shuts down
@@ -15,18 +18,39 @@ import (
 func ServeAPI(ctx context.Context, cfg *config.Config, b *Backends, ln net.Listener, logger *slog.Logger) error {
 	queue := tasks.NewQueue(b.Redis, tasks.OptionsFrom(cfg.Jobs))
 	defer queue.Close()
+	models := modelcache.New(modelcache.Options{
+		Versions:  b.Store,
+		Artifacts: b.Store,
+		Loader:    golearn.NewPredictorLoader(),
+		MaxBytes:  cfg.Cache.Bytes,
+		Refresh:   cfg.Cache.Refresh,
+		Watcher:   redisx.NewSubscriber(b.Redis, logger),
+		Logger:    logger.With("component", "modelcache"),
+	})
+	ctx, stop := context.WithCancel(ctx)
+	refreshed := make(chan struct{})
+	go func() {
+		defer close(refreshed)
+		models.Run(ctx) // refreshes the cache until the API stops
+	}()
+	defer func() { stop(); <-refreshed }()
 	h := api.NewServer(api.Deps{
 		Logger:   logger,
 		Jobs:     b.Store,
 		Datasets: b.Store,
 		Versions: b.Store,
 		Queue:    queue,
+		Models:   models,
+		Events:   redisx.NewPublisher(b.Redis),
 		Checks: []api.Check{
 			{Name: "mongo", Ping: b.Store.Ping},
 			{Name: "redis", Ping: queue.Ping},
 		},
-		Auth:   cfg.Auth,
-		Limits: cfg.Limits,
+		// Predictions need no Redis (SPEC 7): the OIP readiness of the
+		// serving path asks only for the store models load from.
+		ServingChecks: []api.Check{{Name: "mongo", Ping: b.Store.Ping}},
+		Auth:          cfg.Auth,
+		Limits:        cfg.Limits,
 	})
 	srv := api.NewHTTPServer(cfg.HTTP, h, logger)
 	logger.Info("api listening", "addr", ln.Addr().String())

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 
 	"gitlab.com/mlserve/mlserve/internal/config"
+	"gitlab.com/mlserve/mlserve/internal/redisx"
 	"gitlab.com/mlserve/mlserve/internal/trainproc"
 	"gitlab.com/mlserve/mlserve/model"
 	"gitlab.com/mlserve/mlserve/worker"
@@ -20,6 +21,7 @@ func Handlers(cfg *config.Config, b *Backends, logger *slog.Logger) worker.Handl
 			Versions:  b.Store,
 			Artifacts: b.Store,
 			Trainer:   trainer,
+			Events:    redisx.NewPublisher(b.Redis),
 			Logger:    logger,
 		}),
 	}

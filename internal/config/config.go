@@ -96,7 +96,8 @@ const (
 
 // Cache bounds the API's in-memory model cache.
 type Cache struct {
-	Bytes int64 // cache.bytes
+	Bytes   int64         // cache.bytes
+	Refresh time.Duration // cache.refresh: how often every cached alias is resolved again
 }
 
 // Log configures the process logger.

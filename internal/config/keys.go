@@ -128,6 +128,8 @@ func table() []key {
 
 		field("cache.bytes", "256MiB", "64MiB", "memory for loaded models in the API",
 			size(), func(c *Config) *int64 { return &c.Cache.Bytes }, positive[int64]),
+		dur("cache.refresh", "5s", "30s", "how often the API resolves its models' aliases again, in case it missed a change notice",
+			func(c *Config) *time.Duration { return &c.Cache.Refresh }),
 
 		field("log.level", "info", "debug", "debug, info, warn or error",
 			enum("debug", "info", "warn", "error"), func(c *Config) *string { return &c.Log.Level }),

@@ -1,5 +1,6 @@
 // Package redisx opens the go-redis client that the job queue (asynq) runs
-// on. The API and the worker share one client per process.
+// on, and carries model change notices over Redis pub/sub (events.go). The
+// API and the worker share one client per process.
 package redisx
 
 import (

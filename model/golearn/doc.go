@@ -5,6 +5,9 @@
 // Trainer implements model.Trainer; Load reads back the artifacts it
 // writes, and (*Model).Predict is the reference predictor: pure Go over
 // the stored state, tested to predict as golearn's own Predict does.
+// PredictorLoader implements model.PredictorLoader: it compiles a loaded
+// model into the predictor that serves it, allocation-free and tested to
+// predict exactly as the reference.
 //
 // # golearn, and what this package does around it
 //

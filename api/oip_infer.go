@@ -1,0 +1,172 @@
+package api
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"gitlab.com/mlserve/mlserve/model"
+)
+
+// inferRequest is the protocol's inference_request. Fields the spec does
+// not define are ignored, as are parameters: mlserve defines none.
+type inferRequest struct {
+	ID      *string        `json:"id"`
+	Inputs  []inferInput   `json:"inputs"`
+	Outputs []inferOutName `json:"outputs"`
+}
+
+// inferInput is one request_input; data is parsed by tensorDecoder.
+type inferInput struct {
+	Name     string          `json:"name"`
+	Shape    []int64         `json:"shape"`
+	Datatype string          `json:"datatype"`
+	Data     json.RawMessage `json:"data"`
+}
+
+// inferOutName is one request_output.
+type inferOutName struct {
+	Name string `json:"name"`
+}
+
+// handleOIPInfer answers POST /v2/models/{name}[/versions/{version}]/infer
+// with an inference_response: the outputs requested (all by default),
+// model_name, model_version and the request's id. Every client mistake is
+// 400 {"error"}; an unknown model or version is 404. The body is parsed as
+// JSON whatever its Content-Type: the protocol has one body format, and the
+// KServe examples post with curl -d, which declares a form.
+func handleOIPInfer(logger *slog.Logger, models model.Models, rows int, pool *scratchPool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mv, pred, err := resolvePath(r, models)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		sc := pool.get()
+		defer pool.put(sc)
+		if sc.body, err = readBody(r.Body, sc.body, r.ContentLength); err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		var req inferRequest
+		if err := decodeInferRequest(sc.body, &req); err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		wantPred, wantProbs, err := requestedOutputs(req.Outputs, pred)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		t := &sc.oip
+		if err := t.decode(req.Inputs, pred.Features(), rows); err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		out := sc.output(pred, t.batch.Rows)
+		pred.Predict(&t.batch, out)
+		if sc.resp, err = appendInferResponse(sc.resp[:0], mv, pred, req.ID, t.batch.Rows, out, wantPred, wantProbs); err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		h := w.Header()
+		h.Set("Content-Type", "application/json")
+		h.Set(headerModelVersion, strconv.Itoa(mv.Version))
+		_, _ = w.Write(sc.resp)
+	})
+}
+
+// decodeInferRequest parses body into req: 400 for malformed JSON, a wrong
+// type of field, an empty body or no inputs.
+func decodeInferRequest(body []byte, req *inferRequest) error {
+	if len(body) == 0 {
+		return model.Errorf(model.CodeMalformed, "the request body is empty; want an inference request")
+	}
+	if err := json.Unmarshal(body, req); err != nil {
+		return decodeError(err)
+	}
+	if len(req.Inputs) == 0 {
+		return model.Errorf(model.CodeMalformed, "inputs: required, at least one input tensor")
+	}
+	return nil
+}
+
+// requestedOutputs returns which outputs to answer: all when the request
+// names none. An unknown name is 400, and so is probabilities from a
+// predictor that has none.
+func requestedOutputs(outputs []inferOutName, p model.Predictor) (pred, probs bool, err error) {
+	if len(outputs) == 0 {
+		return true, p.HasProbabilities(), nil
+	}
+	for _, o := range outputs {
+		switch {
+		case o.Name == outputPredictions:
+			pred = true
+		case o.Name == outputProbabilities && p.HasProbabilities():
+			probs = true
+		case o.Name == outputProbabilities:
+			return false, false, model.Errorf(model.CodeMalformed, "this model has no %q output", outputProbabilities)
+		default:
+			return false, false, model.Errorf(model.CodeMalformed, "unknown output %q: want %q or %q", clip(o.Name), outputPredictions, outputProbabilities)
+		}
+	}
+	return pred, probs, nil
+}
+
+// appendInferResponse appends the inference_response. Predictions are
+// BYTES class labels or FP64 numbers, shape [N]; probabilities FP64 [N, C].
+func appendInferResponse(dst []byte, mv *model.ModelVersion, p model.Predictor, id *string, rows int, out *model.Output, wantPred, wantProbs bool) ([]byte, error) {
+	classes := p.Classes()
+	regression := p.Task() == model.TaskRegression
+	dst = append(dst, `{"model_name":`...)
+	dst = appendJSONString(dst, mv.Name)
+	dst = append(dst, `,"model_version":"`...)
+	dst = strconv.AppendInt(dst, int64(mv.Version), 10)
+	dst = append(dst, '"')
+	if id != nil {
+		dst = append(dst, `,"id":`...)
+		dst = appendJSONString(dst, *id)
+	}
+	dst = append(dst, `,"outputs":[`...)
+	if wantPred {
+		dst = append(dst, `{"name":"`+outputPredictions+`","datatype":"`...)
+		dst = append(dst, predictionsDatatype(p)...)
+		dst = append(dst, `","shape":[`...)
+		dst = strconv.AppendInt(dst, int64(rows), 10)
+		dst = append(dst, `],"data":[`...)
+		for r := range rows {
+			if r > 0 {
+				dst = append(dst, ',')
+			}
+			if regression {
+				dst = appendJSONFloat(dst, out.Values[r])
+				continue
+			}
+			c := int(out.Classes[r])
+			if c < 0 || c >= len(classes) {
+				return dst, model.Errorf(model.CodeInternal, "predictor of %s v%d returned class %d of %d", mv.Name, mv.Version, c, len(classes))
+			}
+			dst = appendJSONString(dst, classes[c])
+		}
+		dst = append(dst, "]}"...)
+	}
+	if wantProbs && out.Probs != nil {
+		if wantPred {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, `{"name":"`+outputProbabilities+`","datatype":"`+datatypeFP64+`","shape":[`...)
+		dst = strconv.AppendInt(dst, int64(rows), 10)
+		dst = append(dst, ',')
+		dst = strconv.AppendInt(dst, int64(len(classes)), 10)
+		dst = append(dst, `],"data":[`...)
+		for i, v := range out.Probs[:rows*len(classes)] {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendJSONFloat(dst, v)
+		}
+		dst = append(dst, "]}"...)
+	}
+	return append(dst, "]}\n"...), nil
+}
