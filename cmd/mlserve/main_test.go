@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"io"
 	"net/http"
 	"regexp"
@@ -104,6 +105,23 @@ func TestAPIAndWorkerRunAgainstRealStores(t *testing.T) {
 		}
 		if got := statusOf(t, url+"/v1/jobs", key); got != http.StatusOK {
 			t.Errorf("read key: %d, want 200", got)
+		}
+	})
+
+	t.Run("the OIP server metadata names the build's version", func(t *testing.T) {
+		req, err := http.NewRequest(http.MethodGet, url+"/v2", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var meta struct{ Name, Version string }
+		if err := json.NewDecoder(resp.Body).Decode(&meta); err != nil || meta.Version != version {
+			t.Errorf("GET /v2: %+v, %v; want version %q", meta, err, version)
 		}
 	})
 

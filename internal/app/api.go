@@ -15,7 +15,8 @@ import (
 
 // ServeAPI serves the HTTP API on ln until ctx is done, then shuts down
 // gracefully, letting in-flight requests finish within the configured time.
-func ServeAPI(ctx context.Context, cfg *config.Config, b *Backends, ln net.Listener, logger *slog.Logger) error {
+// version is what the Open Inference Protocol's server metadata reports.
+func ServeAPI(ctx context.Context, cfg *config.Config, b *Backends, ln net.Listener, version string, logger *slog.Logger) error {
 	queue := tasks.NewQueue(b.Redis, tasks.OptionsFrom(cfg.Jobs))
 	defer queue.Close()
 	models := modelcache.New(modelcache.Options{
