@@ -118,7 +118,6 @@ func requestedOutputs(outputs []inferOutName, p model.Predictor) (pred, probs bo
 // BYTES class labels or FP64 numbers, shape [N]; probabilities FP64 [N, C].
 func appendInferResponse(dst []byte, mv *model.ModelVersion, p model.Predictor, id *string, rows int, out *model.Output, wantPred, wantProbs bool) ([]byte, error) {
 	classes := p.Classes()
-	regression := p.Task() == model.TaskRegression
 	dst = append(dst, `{"model_name":`...)
 	dst = appendJSONString(dst, mv.Name)
 	dst = append(dst, `,"model_version":"`...)
@@ -135,19 +134,9 @@ func appendInferResponse(dst []byte, mv *model.ModelVersion, p model.Predictor, 
 		dst = append(dst, `","shape":[`...)
 		dst = strconv.AppendInt(dst, int64(rows), 10)
 		dst = append(dst, `],"data":[`...)
-		for r := range rows {
-			if r > 0 {
-				dst = append(dst, ',')
-			}
-			if regression {
-				dst = appendJSONFloat(dst, out.Values[r])
-				continue
-			}
-			c := int(out.Classes[r])
-			if c < 0 || c >= len(classes) {
-				return dst, model.Errorf(model.CodeInternal, "predictor of %s v%d returned class %d of %d", mv.Name, mv.Version, c, len(classes))
-			}
-			dst = appendJSONString(dst, classes[c])
+		var err error
+		if dst, err = appendPredictions(dst, mv, p, out, rows); err != nil {
+			return dst, err
 		}
 		dst = append(dst, "]}"...)
 	}

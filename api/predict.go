@@ -176,19 +176,9 @@ func appendPredictResponse(dst []byte, mv *model.ModelVersion, p model.Predictor
 	dst = append(dst, `,"version":`...)
 	dst = strconv.AppendInt(dst, int64(mv.Version), 10)
 	dst = append(dst, `,"predictions":[`...)
-	for r := range rows {
-		if r > 0 {
-			dst = append(dst, ',')
-		}
-		if regression {
-			dst = appendJSONFloat(dst, out.Values[r])
-			continue
-		}
-		c := int(out.Classes[r])
-		if c < 0 || c >= len(classes) {
-			return dst, model.Errorf(model.CodeInternal, "predictor of %s v%d returned class %d of %d", mv.Name, mv.Version, c, len(classes))
-		}
-		dst = appendJSONString(dst, classes[c])
+	dst, err := appendPredictions(dst, mv, p, out, rows)
+	if err != nil {
+		return dst, err
 	}
 	dst = append(dst, ']')
 	if out.Probs != nil && !regression {
@@ -211,4 +201,28 @@ func appendPredictResponse(dst []byte, mv *model.ModelVersion, p model.Predictor
 		dst = append(dst, ']')
 	}
 	return append(dst, '}', '\n'), nil
+}
+
+// appendPredictions writes rows predictions of p, comma-separated: class
+// labels (JSON strings) for a classifier, numbers for a regressor. Both
+// protocols send them in this form. A class index out of range is a
+// predictor bug, reported as an internal error.
+func appendPredictions(dst []byte, mv *model.ModelVersion, p model.Predictor, out *model.Output, rows int) ([]byte, error) {
+	classes := p.Classes()
+	regression := p.Task() == model.TaskRegression
+	for r := range rows {
+		if r > 0 {
+			dst = append(dst, ',')
+		}
+		if regression {
+			dst = appendJSONFloat(dst, out.Values[r])
+			continue
+		}
+		c := int(out.Classes[r])
+		if c < 0 || c >= len(classes) {
+			return dst, model.Errorf(model.CodeInternal, "predictor of %s v%d returned class %d of %d", mv.Name, mv.Version, c, len(classes))
+		}
+		dst = appendJSONString(dst, classes[c])
+	}
+	return dst, nil
 }
