@@ -46,8 +46,6 @@ func statusOf(code string) int {
 		return http.StatusConflict
 	case model.CodeUnavailable:
 		return http.StatusServiceUnavailable
-	case model.CodeUnsupported:
-		return http.StatusNotImplemented
 	case model.CodeTimeout:
 		return http.StatusGatewayTimeout
 	case codeUnauthorized:

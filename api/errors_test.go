@@ -25,7 +25,6 @@ func TestWriteError(t *testing.T) {
 		{"a wrapped not-found error is 404", fmt.Errorf("load: %w", model.Errorf(model.CodeNotFound, "no job x")), 404, "no job x"},
 		{"a conflict is 409", model.Errorf(model.CodeConflict, "job already succeeded"), 409, "job already succeeded"},
 		{"an unavailable dependency is 503", model.Errorf(model.CodeUnavailable, "redis is down"), 503, "redis is down"},
-		{"an unsupported operation is 501", model.Errorf(model.CodeUnsupported, "not here"), 501, "not here"},
 		{"a timeout is 504", model.Errorf(model.CodeTimeout, "too slow"), 504, "too slow"},
 		{"a plain error is 500 internal error", errors.New("nil pointer in mongo adapter"), 500, "internal error"},
 		{"an internal model error hides its message", model.Errorf(model.CodeInternal, "secret"), 500, "internal error"},

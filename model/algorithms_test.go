@@ -7,13 +7,10 @@ import (
 )
 
 func TestCatalog(t *testing.T) {
-	t.Run("the catalog lists exactly the known algorithms, in order", func(t *testing.T) {
-		var names []string
-		for _, a := range Catalog() {
-			names = append(names, a.Name)
-		}
-		if !reflect.DeepEqual(names, Algorithms()) {
-			t.Errorf("Catalog names = %v, Algorithms() = %v", names, Algorithms())
+	t.Run("the catalog lists exactly the algorithms of SPEC 5, in order", func(t *testing.T) {
+		want := []string{"random_forest", "decision_tree", "knn", "logistic_regression", "linear_regression", "naive_bayes"}
+		if !reflect.DeepEqual(Algorithms(), want) {
+			t.Errorf("Algorithms() = %v, want %v", Algorithms(), want)
 		}
 	})
 	t.Run("every algorithm has a task, a doc and well-formed parameters", func(t *testing.T) {

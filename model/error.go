@@ -15,7 +15,6 @@ const (
 	CodeInternal    = "internal"        // a bug or an unexpected failure (500)
 	CodeTimeout     = "timeout"         // a job ran past its deadline
 	CodeCanceled    = "canceled"        // a job was canceled on request
-	CodeUnsupported = "unsupported"     // the operation is not available here
 	CodeTooLarge    = "too_large"       // the input is over a configured size limit (413)
 	CodeCorrupt     = "corrupt"         // stored bytes fail their integrity check
 	CodeTrainFailed = "training_failed" // the training library failed on this data; retrying will not help

@@ -1,9 +1,6 @@
 package model
 
-import (
-	"regexp"
-	"slices"
-)
+import "regexp"
 
 // namePattern is what model names and aliases may look like: they appear in
 // URLs, metric labels and file names, so they stay short and plain.
@@ -14,19 +11,17 @@ func ValidName(s string) bool {
 	return namePattern.MatchString(s)
 }
 
-// Algorithms lists the training algorithms mlserve knows.
+// Algorithms lists the names of the training algorithms, in catalog order.
 func Algorithms() []string {
-	return []string{
-		"random_forest",
-		"decision_tree",
-		"knn",
-		"logistic_regression",
-		"linear_regression",
-		"naive_bayes",
+	var names []string
+	for _, a := range Catalog() {
+		names = append(names, a.Name)
 	}
+	return names
 }
 
-// KnownAlgorithm reports whether name is one of Algorithms.
+// KnownAlgorithm reports whether name is an algorithm of the catalog.
 func KnownAlgorithm(name string) bool {
-	return slices.Contains(Algorithms(), name)
+	_, ok := LookupAlgorithm(name)
+	return ok
 }

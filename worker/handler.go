@@ -18,7 +18,7 @@ import (
 // timeout or the worker shutting down.
 //
 // A *model.Error with code invalid, malformed, not_found, conflict,
-// unsupported, timeout or canceled fails the job at once; any other error is
+// timeout or canceled fails the job at once; any other error is
 // retried with backoff while the job's retry budget lasts.
 type Handler interface {
 	Run(ctx context.Context, job *model.Job, progress Reporter) (*model.JobResult, error)

@@ -14,30 +14,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
-	"syscall"
 
-	"gitlab.com/mlserve/mlserve/internal/config"
-	"gitlab.com/mlserve/mlserve/internal/trainproc"
-	"gitlab.com/mlserve/mlserve/model/golearn"
+	"gitlab.com/mlserve/mlserve/internal/app"
 )
 
-func main() {
-	if trainproc.IsChild() {
-		// This process was started by a worker to train one model.
-		os.Exit(trainproc.ServeChild(golearn.NewTrainer()))
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr)
-	stop()
-	switch {
-	case errors.Is(err, config.ErrHelp):
-	case err != nil:
-		fmt.Fprintln(os.Stderr, "mlserve:", err)
-		os.Exit(1)
-	}
-}
+func main() { app.Main("mlserve", run) }
 
 const usage = `usage: mlserve <command> [flags]
 
