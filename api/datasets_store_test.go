@@ -30,7 +30,7 @@ func newStoreEnv(tb testing.TB) (*testEnv, *mongo.Store) {
 	}
 	tb.Cleanup(func() { _ = store.Close(context.Background()) })
 	e := newTestEnv(tb, func(d *Deps) {
-		d.Jobs, d.Datasets, d.Versions = store, store, store
+		d.Jobs, d.Datasets, d.Versions, d.Scores = store, store, store, store
 		d.Limits.DatasetBytes = storeDatasetLimit
 	})
 	return e, store

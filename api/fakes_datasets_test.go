@@ -114,6 +114,19 @@ func (s *fakeDatasets) OpenDatasetCSV(_ context.Context, id string) (*model.Data
 	return cloneDataset(d), io.NopCloser(bytes.NewReader(s.files[id])), nil
 }
 
+func (s *fakeDatasets) OpenDatasetRange(_ context.Context, id string, offset, length int64) (io.ReadCloser, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.docs[id]; !ok {
+		return nil, model.Errorf(model.CodeNotFound, "unknown dataset %q", id)
+	}
+	f := s.files[id]
+	if offset < 0 || length < 0 || offset > int64(len(f))-length {
+		return nil, model.Errorf(model.CodeInvalid, "range %d+%d is outside dataset %s's %d bytes", offset, length, id, len(f))
+	}
+	return io.NopCloser(bytes.NewReader(f[offset : offset+length])), nil
+}
+
 func (s *fakeDatasets) DeleteDataset(_ context.Context, id string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -185,6 +198,10 @@ func (f failingDatasets) CreateDataset(context.Context, string, io.Reader, model
 
 func (f failingDatasets) OpenDatasetCSV(context.Context, string) (*model.Dataset, io.ReadCloser, error) {
 	return nil, nil, f.err
+}
+
+func (f failingDatasets) OpenDatasetRange(context.Context, string, int64, int64) (io.ReadCloser, error) {
+	return nil, f.err
 }
 
 func (f failingDatasets) DeleteDataset(context.Context, string) error { return f.err }

@@ -22,6 +22,9 @@ type fakeJobs struct {
 	seq     int
 	now     func() time.Time
 	filters []model.JobFilter // every ListJobs filter, for passthrough checks
+	// scores, when set, loses a job's parts and outputs with the job, as
+	// DeleteJob promises.
+	scores *fakeScores
 }
 
 // fakeMaxPage is the fake store's own page-size cap and default.
@@ -104,6 +107,25 @@ func (s *fakeJobs) DeleteQueuedJob(_ context.Context, id string) error {
 	defer s.mu.Unlock()
 	if j, ok := s.jobs[id]; ok && j.Status == model.StatusQueued {
 		delete(s.jobs, id)
+	}
+	return nil
+}
+
+func (s *fakeJobs) DeleteJob(ctx context.Context, id string) error {
+	s.mu.Lock()
+	j, ok := s.jobs[id]
+	switch {
+	case !ok:
+		s.mu.Unlock()
+		return model.Errorf(model.CodeNotFound, "job %s not found", id)
+	case !j.Status.Terminal():
+		s.mu.Unlock()
+		return model.Errorf(model.CodeConflict, "job %s is %s; only a finished job can be deleted", id, j.Status)
+	}
+	delete(s.jobs, id)
+	s.mu.Unlock()
+	if s.scores != nil {
+		return s.scores.DeleteParts(ctx, id)
 	}
 	return nil
 }

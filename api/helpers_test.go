@@ -57,6 +57,7 @@ type testEnv struct {
 	queue    *fakeQueue
 	datasets *fakeDatasets
 	versions *fakeVersions
+	scores   *fakeScores
 	models   *fakeModels
 	logs     *syncBuffer
 	deps     Deps
@@ -65,8 +66,9 @@ type testEnv struct {
 
 // newTestEnv builds the API over fresh fakes holding the iris dataset and
 // model "iris" (versions 1 and 2, production → 1), both loadable: version 1
-// a classifier with probabilities, version 2 one without. edit may change
-// the Deps before the server is built.
+// a classifier with probabilities, version 2 one without (as a predictor;
+// both versions are classifiers of irisClasses). edit may change the Deps
+// before the server is built.
 func newTestEnv(tb testing.TB, edit ...func(*Deps)) *testEnv {
 	tb.Helper()
 	num := func(n string) model.Column { return model.Column{Name: n, Type: model.ColumnNumber} }
@@ -80,14 +82,18 @@ func newTestEnv(tb testing.TB, edit ...func(*Deps)) *testEnv {
 			&model.Dataset{ID: narrowDataset, Name: "narrow", Rows: 3, Columns: []model.Column{num("y")}}),
 		versions: &fakeVersions{
 			versions: map[string][]*model.ModelVersion{"iris": {
-				{Name: "iris", Version: 1, Algorithm: "random_forest", Target: "species", Features: irisFeatures},
-				{Name: "iris", Version: 2, Algorithm: "knn", Target: "species", Features: append(irisFeatures, num("petal_ratio"))},
+				{Name: "iris", Version: 1, Algorithm: "random_forest", Task: model.TaskClassification, Target: "species",
+					Features: irisFeatures, Classes: irisClasses},
+				{Name: "iris", Version: 2, Algorithm: "knn", Task: model.TaskClassification, Target: "species",
+					Features: append(irisFeatures, num("petal_ratio")), Classes: irisClasses},
 			}},
 			aliases: map[string]map[string]int{"iris": {model.AliasProduction: 1}},
 		},
-		logs: &syncBuffer{},
+		scores: newFakeScores(),
+		logs:   &syncBuffer{},
 	}
 	e.datasets.jobs = e.jobs
+	e.jobs.scores = e.scores
 	e.models = &fakeModels{versions: e.versions}
 	e.models.set("iris", 1, &fakePredictor{features: irisFeatures, classes: irisClasses, probs: true})
 	e.models.set("iris", 2, &fakePredictor{features: append(irisFeatures, num("petal_ratio")), classes: irisClasses})
@@ -97,6 +103,7 @@ func newTestEnv(tb testing.TB, edit ...func(*Deps)) *testEnv {
 		Datasets: e.datasets,
 		Versions: e.versions,
 		Queue:    e.queue,
+		Scores:   e.scores,
 		Models:   e.models,
 		Checks:   []Check{{Name: "redis", Ping: e.queue.Ping}},
 		Limits: config.Limits{BodyBytes: testBodyLimit, DatasetBytes: testDatasetLimit, DatasetColumns: testDatasetColumns,

@@ -132,3 +132,16 @@ func handleJobCancel(logger *slog.Logger, jobs model.JobStore, queue model.JobQu
 		writeJSON(w, r, logger, http.StatusAccepted, job)
 	})
 }
+
+// handleJobDelete deletes a finished job and what it left in the store (a
+// score job's output): 204; 409 while it is queued or running, so a worker
+// never loses the job under it; 404 when it does not exist.
+func handleJobDelete(logger *slog.Logger, jobs model.JobStore) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := jobs.DeleteJob(r.Context(), chi.URLParam(r, idParam)); err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+}

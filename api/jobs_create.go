@@ -2,8 +2,10 @@ package api
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"strings"
 	"time"
@@ -94,7 +96,8 @@ func validIdempotencyKey(key string) error {
 
 // checkJobRequest checks a shape-valid request against the stores: the
 // dataset exists and has the columns the job needs; a score job's model
-// version resolves. Problems are 422s naming the field.
+// version resolves, and is recorded in req.Version. Problems are 422s
+// naming the field.
 func checkJobRequest(ctx context.Context, req *model.JobRequest, datasets model.DatasetStore, versions model.VersionStore) error {
 	ds, err := datasets.Dataset(ctx, req.Dataset)
 	if model.ErrorCode(err) == model.CodeNotFound {
@@ -114,7 +117,13 @@ func checkJobRequest(ctx context.Context, req *model.JobRequest, datasets model.
 		if err != nil {
 			return fmt.Errorf("resolve model %s: %w", req.Model, err)
 		}
-		return model.Invalid(scoreProblems(v, ds))
+		if p := scoreProblems(v, ds, req.IncludeInput); len(p) > 0 {
+			return model.Invalid(p)
+		}
+		// Pin the version now: moving an alias later must not change what
+		// a queued or retried job scores with. Alias stays as given, for
+		// the record.
+		req.Version = v.Version
 	}
 	return nil
 }
@@ -136,27 +145,40 @@ func fillTrainRequest(req *model.JobRequest, ds *model.Dataset) error {
 	return nil
 }
 
-// scoreProblems checks that the dataset has every feature of the version,
-// with a usable type (a string column cannot feed a number feature).
-func scoreProblems(v *model.ModelVersion, ds *model.Dataset) map[string]string {
-	columns := make(map[string]string, len(ds.Columns))
+// scoreProblems checks that the dataset fits the version: it has every
+// feature, with a usable type (a string column cannot feed a number
+// feature) and no empty cells (a model has no notion of a missing value),
+// and, with includeInput, no column named like an output column.
+func scoreProblems(v *model.ModelVersion, ds *model.Dataset, includeInput bool) map[string]string {
+	columns := make(map[string]model.Column, len(ds.Columns))
 	for _, c := range ds.Columns {
-		columns[c.Name] = c.Type
+		columns[c.Name] = c
 	}
 	var problems []string
 	for _, f := range v.Features {
-		t, ok := columns[f.Name]
+		c, ok := columns[f.Name]
 		switch {
 		case !ok:
 			problems = append(problems, fmt.Sprintf("no column %q", f.Name))
-		case f.Type == model.ColumnNumber && t != model.ColumnNumber:
+		case f.Type == model.ColumnNumber && c.Type != model.ColumnNumber:
 			problems = append(problems, fmt.Sprintf("column %q holds strings where the model needs numbers", f.Name))
+		case c.Empty > 0:
+			problems = append(problems, fmt.Sprintf("column %q has %d empty cells", f.Name, c.Empty))
 		}
 	}
-	if len(problems) == 0 {
-		return nil
+	p := map[string]string{}
+	if len(problems) > 0 {
+		p["dataset"] = fmt.Sprintf("does not fit model %s version %d: %s", v.Name, v.Version, strings.Join(problems, "; "))
 	}
-	return map[string]string{"dataset": fmt.Sprintf("does not fit model %s version %d: %s", v.Name, v.Version, strings.Join(problems, "; "))}
+	// Every classifier mlserve trains has probabilities.
+	if _, err := model.ScoreOutputColumns(ds.Columns, v.Task, v.Classes, v.Task == model.TaskClassification, includeInput); err != nil {
+		if e, ok := errors.AsType[*model.Error](err); ok && len(e.Fields) > 0 {
+			maps.Copy(p, e.Fields)
+		} else {
+			p["include_input"] = model.ErrorMessage(err)
+		}
+	}
+	return p
 }
 
 // versionField names the request field that chose the model version.

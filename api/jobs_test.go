@@ -302,3 +302,43 @@ func TestJobList(t *testing.T) {
 		}
 	})
 }
+
+func TestJobDelete(t *testing.T) {
+	t.Run("a succeeded score job is 204, and it and its output are gone", func(t *testing.T) {
+		e := newTestEnv(t)
+		job := e.runScoreJob(t, model.StatusSucceeded, scoredParts...)
+		w := e.do(t, "DELETE", "/v1/jobs/"+job.ID, "")
+		if w.Code != http.StatusNoContent || w.Body.Len() != 0 {
+			t.Fatalf("%d %s, want 204 and no body", w.Code, w.Body)
+		}
+		mustProblem(t, e.do(t, "GET", "/v1/jobs/"+job.ID, ""), http.StatusNotFound)
+		mustProblem(t, e.do(t, "GET", "/v1/jobs/"+job.ID+"/output", ""), http.StatusNotFound)
+		if parts, files, _ := e.scores.held(); parts != 0 || files != 0 {
+			t.Fatalf("%d parts and %d output files left", parts, files)
+		}
+	})
+	for _, status := range []model.JobStatus{model.StatusFailed, model.StatusCanceled} {
+		t.Run("a "+string(status)+" job is 204", func(t *testing.T) {
+			e := newTestEnv(t)
+			job := e.runScoreJob(t, status)
+			if w := e.do(t, "DELETE", "/v1/jobs/"+job.ID, ""); w.Code != http.StatusNoContent {
+				t.Fatalf("%d %s", w.Code, w.Body)
+			}
+		})
+	}
+	for _, status := range []model.JobStatus{model.StatusQueued, model.StatusRunning} {
+		t.Run("a "+string(status)+" job is a 409 and stays", func(t *testing.T) {
+			e := newTestEnv(t)
+			job := e.runScoreJob(t, status)
+			p := mustProblem(t, e.do(t, "DELETE", "/v1/jobs/"+job.ID, ""), http.StatusConflict)
+			if !strings.Contains(p.Detail, string(status)) {
+				t.Fatalf("detail %q does not name status %s", p.Detail, status)
+			}
+			mustJSON[model.Job](t, e.do(t, "GET", "/v1/jobs/"+job.ID, ""), http.StatusOK)
+		})
+	}
+	t.Run("an unknown job is a 404", func(t *testing.T) {
+		e := newTestEnv(t)
+		mustProblem(t, e.do(t, "DELETE", "/v1/jobs/"+strings.Repeat("e", 24), ""), http.StatusNotFound)
+	})
+}

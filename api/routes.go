@@ -18,7 +18,9 @@ import (
 //	POST   /v1/jobs                             admin   submit a job (Idempotency-Key)
 //	GET    /v1/jobs                             read    list jobs: type, status, model, limit, cursor
 //	GET    /v1/jobs/{id}                        read    one job
+//	DELETE /v1/jobs/{id}                        admin   delete a finished job and its output
 //	POST   /v1/jobs/{id}/cancel                 admin   cancel a job
+//	GET    /v1/jobs/{id}/output                 read    a succeeded score job's output: CSV, or NDJSON (Accept)
 //	POST   /v1/datasets                         admin   upload a CSV (?name=; text/csv or multipart field file)
 //	GET    /v1/datasets                         read    list datasets: limit, cursor
 //	GET    /v1/datasets/{id}                    read    one dataset
@@ -81,7 +83,9 @@ func routes(d Deps) http.Handler {
 			r.Route("/{id}", func(r chi.Router) {
 				r.Use(requireID(logger, "job"))
 				r.With(read).Method(http.MethodGet, "/", handleJobGet(logger, d.Jobs))
+				r.With(admin).Method(http.MethodDelete, "/", handleJobDelete(logger, d.Jobs))
 				r.With(admin).Method(http.MethodPost, "/cancel", handleJobCancel(logger, d.Jobs, d.Queue, d.Now))
+				r.With(read).Method(http.MethodGet, "/output", handleJobOutput(logger, d.Jobs, d.Scores, d.WriteTimeout))
 			})
 		})
 

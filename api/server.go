@@ -18,6 +18,8 @@ type Deps struct {
 	Datasets model.DatasetStore
 	Versions model.VersionStore
 	Queue    model.JobQueue
+	// Scores holds score jobs' parts and output files.
+	Scores model.ScoreStore
 	// Models serves the loaded model versions predictions use.
 	Models model.Models
 	// Checks are what /readyz pings, in parallel, each within checkTimeout.
@@ -29,6 +31,10 @@ type Deps struct {
 	Version string
 	Auth    config.Auth
 	Limits  config.Limits
+	// WriteTimeout is the http.Server's WriteTimeout (0: none). A job's
+	// output, which may take longer to send as a whole, moves the write
+	// deadline on by this much as it goes.
+	WriteTimeout time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Events, when set, is told of every alias set or deleted and every

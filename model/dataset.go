@@ -92,6 +92,11 @@ type DatasetStore interface {
 	// CodeNotFound when the dataset does not exist.
 	OpenDatasetCSV(ctx context.Context, id string) (*Dataset, io.ReadCloser, error)
 
+	// OpenDatasetRange returns a reader of length bytes of the dataset's
+	// raw CSV starting at offset; the caller closes it. CodeNotFound when
+	// the dataset does not exist; CodeInvalid when the range is outside the
+	// file.
+	OpenDatasetRange(ctx context.Context, id string, offset, length int64) (io.ReadCloser, error)
 	// DeleteDataset deletes the dataset with the given id: its document
 	// first, so it is no longer visible or usable, then its raw bytes.
 	// CodeConflict while a queued or running job references it;

@@ -49,6 +49,10 @@ func (s JobStatus) Valid() bool {
 type Progress struct {
 	Done  int64 `json:"done" bson:"done"`
 	Total int64 `json:"total" bson:"total"`
+	// PartsDone and PartsTotal count a score job's parts (see ScorePart);
+	// PartsTotal is 0 until the job's plan is stored.
+	PartsDone  int `json:"parts_done,omitempty" bson:"parts_done,omitempty"`
+	PartsTotal int `json:"parts_total,omitempty" bson:"parts_total,omitempty"`
 }
 
 // JobError is why a job failed.
@@ -91,7 +95,9 @@ type JobRequest struct {
 	Validation *ValidationSpec `json:"validation,omitempty" bson:"validation,omitempty"`
 	SetAlias   string          `json:"set_alias,omitempty" bson:"set_alias,omitempty"`
 
-	// Score.
+	// Score. The API resolves the model version when the job is submitted
+	// and records it in Version (keeping Alias as given), so moving an
+	// alias later does not change what a queued or running job scores with.
 	Version      int    `json:"version,omitempty" bson:"version,omitempty"`
 	Alias        string `json:"alias,omitempty" bson:"alias,omitempty"`
 	IncludeInput bool   `json:"include_input,omitempty" bson:"include_input,omitempty"`
@@ -105,14 +111,17 @@ type ValidationSpec struct {
 	Seed    int64   `json:"seed" bson:"seed"`
 }
 
-// JobResult is what a job produced. Train jobs fill Model and Version;
-// score jobs fill Rows and OutputBytes.
+// JobResult is what a job produced. Train jobs fill Model, Version and
+// Metrics; score jobs fill Model and Version (the version that scored),
+// Rows, OutputBytes (the size of the CSV output, header included) and
+// Columns (the output's columns, see ScoreOutputColumns).
 type JobResult struct {
 	Model       string   `json:"model,omitempty" bson:"model,omitempty"`
 	Version     int      `json:"version,omitempty" bson:"version,omitempty"`
 	Metrics     *Metrics `json:"metrics,omitempty" bson:"metrics,omitempty"`
 	Rows        int64    `json:"rows,omitempty" bson:"rows,omitempty"`
 	OutputBytes int64    `json:"output_bytes,omitempty" bson:"output_bytes,omitempty"`
+	Columns     []Column `json:"columns,omitempty" bson:"columns,omitempty"`
 }
 
 // JobFilter selects jobs for a listing. Zero fields match everything.
@@ -148,6 +157,11 @@ type JobStore interface {
 	// DeleteQueuedJob removes a job that is still queued (used when it could
 	// not be enqueued); a job in any other status is left alone.
 	DeleteQueuedJob(ctx context.Context, id string) error
+	// DeleteJob removes a finished job: its document first, so it is gone
+	// at once, then what it left in the store (a score job's parts and
+	// output files). CodeConflict while the job is queued or running;
+	// CodeNotFound.
+	DeleteJob(ctx context.Context, id string) error
 
 	// StartAttempt moves a queued or running job, whose cancellation was not
 	// requested, to running, increments its attempts and sets started_at on

@@ -134,15 +134,37 @@ func (w *Worker) queues() map[string]int {
 }
 
 // mux routes each handled job type's tasks to the lifecycle around its
-// handler.
+// handler, and part tasks to the handler that splits its jobs into parts.
 func (w *Worker) mux() *asynq.ServeMux {
 	mux := asynq.NewServeMux()
 	for t, h := range w.handlers {
 		mux.HandleFunc(tasks.TypeName(t), func(ctx context.Context, task *asynq.Task) error {
 			return w.dropIfLast(ctx, task, w.process(ctx, task, h))
 		})
+		if pr, ok := h.(partRunner); ok {
+			mux.HandleFunc(tasks.TypeScorePart, func(ctx context.Context, task *asynq.Task) error {
+				return w.processPart(ctx, task, pr)
+			})
+		}
 	}
 	return mux
+}
+
+// partRunner is a Handler whose jobs are split into parts that part tasks
+// score (ScoreHandler). Part tasks go on the queue of the handler's job type.
+type partRunner interface {
+	RunPart(ctx context.Context, jobID string, index int) error
+}
+
+// processPart runs one delivery of a part task.
+func (w *Worker) processPart(ctx context.Context, task *asynq.Task, pr partRunner) error {
+	w.running.add()
+	defer w.running.done()
+	p, err := tasks.ParsePartPayload(task)
+	if err != nil {
+		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
+	}
+	return pr.RunPart(ctx, p.JobID, p.Index)
 }
 
 // logTaskError logs a task error that asynq is about to retry or archive.

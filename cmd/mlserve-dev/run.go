@@ -68,7 +68,13 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 		defer cancel()
 		logger := logger.With("role", "worker")
 		if handlers == nil {
-			handlers = app.Handlers(cfg, b, logger)
+			h, release, err := app.Handlers(cfg, b, logger)
+			if err != nil {
+				errs[1] = err
+				return
+			}
+			defer release()
+			handlers = h
 		}
 		errs[1] = app.RunWorker(ctx, cfg, b, handlers, logger)
 	})

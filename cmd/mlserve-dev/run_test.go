@@ -33,7 +33,7 @@ func startDev(tb testing.TB, dataDir string, handlers worker.Handlers) *devProce
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	p := &devProcess{done: make(chan error, 1), cancel: cancel}
-	args := []string{"mlserve-dev", "--http-addr", "127.0.0.1:0", "--dev-data-dir", dataDir, "--worker-cancel-poll", "100ms", "--log-level", "warn"}
+	args := []string{"mlserve-dev", "--http-addr", "127.0.0.1:0", "--dev-data-dir", dataDir, "--worker-cancel-poll", "100ms", "--jobs-score-part-rows", "40", "--log-level", "warn"}
 	getenv := func(string) string { return "" } // hermetic: nothing from the machine
 	go func() {
 		err := runWith(ctx, args, getenv, pw, io.Discard, handlers)

@@ -56,6 +56,11 @@ func runAPI(ctx context.Context, args []string, getenv func(string) string, stdo
 
 func runWorker(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	return runRole(ctx, args, getenv, stdout, "worker", func(ctx context.Context, cfg *config.Config, b *app.Backends, logger *slog.Logger) error {
-		return app.RunWorker(ctx, cfg, b, app.Handlers(cfg, b, logger), logger)
+		handlers, release, err := app.Handlers(cfg, b, logger)
+		if err != nil {
+			return err
+		}
+		defer release()
+		return app.RunWorker(ctx, cfg, b, handlers, logger)
 	})
 }

@@ -41,6 +41,7 @@ func ServeAPI(ctx context.Context, cfg *config.Config, b *Backends, ln net.Liste
 		Datasets: b.Store,
 		Versions: b.Store,
 		Queue:    queue,
+		Scores:   b.Store,
 		Models:   models,
 		Events:   redisx.NewPublisher(b.Redis),
 		Checks: []api.Check{
@@ -52,6 +53,7 @@ func ServeAPI(ctx context.Context, cfg *config.Config, b *Backends, ln net.Liste
 		ServingChecks: []api.Check{{Name: "mongo", Ping: b.Store.Ping}},
 		Auth:          cfg.Auth,
 		Limits:        cfg.Limits,
+		WriteTimeout:  cfg.HTTP.WriteTimeout,
 	})
 	srv := api.NewHTTPServer(cfg.HTTP, h, logger)
 	logger.Info("api listening", "addr", ln.Addr().String())

@@ -4,17 +4,46 @@ import (
 	"log/slog"
 
 	"gitlab.com/mlserve/mlserve/internal/config"
+	"gitlab.com/mlserve/mlserve/internal/dscache"
+	"gitlab.com/mlserve/mlserve/internal/modelcache"
 	"gitlab.com/mlserve/mlserve/internal/redisx"
+	"gitlab.com/mlserve/mlserve/internal/tasks"
 	"gitlab.com/mlserve/mlserve/internal/trainproc"
 	"gitlab.com/mlserve/mlserve/model"
+	"gitlab.com/mlserve/mlserve/model/golearn"
 	"gitlab.com/mlserve/mlserve/worker"
 )
 
-// Handlers are the production job handlers. Training runs in a child
-// process of this same binary (see internal/trainproc), so every binary that
-// runs a worker must call trainproc.ServeChild first thing in main.
-func Handlers(cfg *config.Config, b *Backends, logger *slog.Logger) worker.Handlers {
+// Handlers are the production job handlers; release frees what they hold
+// (the worker's dataset copies) once the worker has stopped. Training runs
+// in a child process of this same binary (see internal/trainproc), so every
+// binary that runs a worker must call trainproc.ServeChild first thing in
+// main.
+func Handlers(cfg *config.Config, b *Backends, logger *slog.Logger) (handlers worker.Handlers, release func(), err error) {
 	trainer := trainproc.NewRunner(trainproc.Options{MemoryLimit: cfg.Jobs.TrainMemory, Logger: logger.With("component", "trainer")})
+	// Score jobs name an exact version, so the cache needs no refreshing:
+	// it only keeps a worker from loading a model once per part.
+	models := modelcache.New(modelcache.Options{
+		Versions:  b.Store,
+		Artifacts: b.Store,
+		Loader:    golearn.NewPredictorLoader(),
+		MaxBytes:  cfg.Cache.Bytes,
+		Logger:    logger.With("component", "modelcache"),
+	})
+	var datasets model.DatasetStore = b.Store
+	release = func() {}
+	if cfg.Worker.DatasetCache > 0 {
+		cache, err := dscache.New(b.Store, "", cfg.Worker.DatasetCache, logger.With("component", "dscache"))
+		if err != nil {
+			return nil, nil, err
+		}
+		datasets = cache
+		release = func() {
+			if err := cache.Close(); err != nil {
+				logger.Warn("remove dataset copies", "err", err)
+			}
+		}
+	}
 	return worker.Handlers{
 		model.JobTrain: worker.NewTrainHandler(worker.TrainDeps{
 			Datasets:  b.Store,
@@ -24,5 +53,14 @@ func Handlers(cfg *config.Config, b *Backends, logger *slog.Logger) worker.Handl
 			Events:    redisx.NewPublisher(b.Redis),
 			Logger:    logger,
 		}),
-	}
+		model.JobScore: worker.NewScoreHandler(worker.ScoreDeps{
+			Jobs:     b.Store,
+			Datasets: datasets,
+			Scores:   b.Store,
+			Models:   models,
+			Parts:    tasks.NewQueue(b.Redis, tasks.OptionsFrom(cfg.Jobs)),
+			PartRows: cfg.Jobs.ScorePartRows,
+			Logger:   logger.With("component", "score"),
+		}),
+	}, release, nil
 }

@@ -60,10 +60,11 @@ type Redis struct {
 // Jobs configures job execution; the API and the worker both read it (the
 // API stamps the timeout and retry budget on every task it enqueues).
 type Jobs struct {
-	TrainTimeout time.Duration // jobs.train_timeout
-	ScoreTimeout time.Duration // jobs.score_timeout
-	MaxRetry     int           // jobs.max_retry: retries after the first attempt
-	TrainMemory  int64         // jobs.train_memory: resident bytes a training process may use
+	TrainTimeout  time.Duration // jobs.train_timeout
+	ScoreTimeout  time.Duration // jobs.score_timeout
+	MaxRetry      int           // jobs.max_retry: retries after the first attempt
+	ScorePartRows int           // jobs.score_part_rows: rows in one part of a score job
+	TrainMemory   int64         // jobs.train_memory: resident bytes a training process may use
 }
 
 // Worker configures the asynq server.
@@ -72,6 +73,7 @@ type Worker struct {
 	Queues          map[string]int // worker.queues.<type>: priority weight per job type
 	ShutdownTimeout time.Duration  // worker.shutdown_timeout
 	CancelPoll      time.Duration  // worker.cancel_poll: how often a running job checks for cancellation
+	DatasetCache    int64          // worker.dataset_cache: local disk for dataset copies; 0 = none
 }
 
 // Auth configures API keys.

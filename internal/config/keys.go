@@ -42,6 +42,9 @@ func devDefaults() map[string]string {
 		"redis.addr":   "",
 		"auth.enabled": "false",
 		"log.format":   "text",
+		// The embedded FerretDB scans a whole GridFS bucket for every
+		// range of a dataset a part reads; a local copy reads it once.
+		"worker.dataset_cache": "1GiB",
 	}
 }
 
@@ -106,6 +109,8 @@ func table() []key {
 			func(c *Config) *time.Duration { return &c.Jobs.TrainTimeout }),
 		dur("jobs.score_timeout", "30m", "1h", "longest a scoring job may run",
 			func(c *Config) *time.Duration { return &c.Jobs.ScoreTimeout }),
+		field("jobs.score_part_rows", "100000", "50000", "rows in one part of a score job; every worker scores parts in parallel",
+			integer(), func(c *Config) *int { return &c.Jobs.ScorePartRows }, between(10, 100_000_000)),
 		field("jobs.max_retry", "3", "5", "retries of a failed job after its first attempt (0-100)",
 			integer(), func(c *Config) *int { return &c.Jobs.MaxRetry }, between(0, 100)),
 		field("jobs.train_memory", "2GiB", "512MiB", "memory a training process may use before it is killed (over 64MiB)",
@@ -117,6 +122,8 @@ func table() []key {
 		queueWeight(model.JobScore, "2", "5"),
 		dur("worker.shutdown_timeout", "25s", "40s", "time running jobs get to finish on shutdown before they are requeued",
 			func(c *Config) *time.Duration { return &c.Worker.ShutdownTimeout }),
+		field("worker.dataset_cache", "0", "2GiB", "local disk for copies of the datasets a worker scores; 0 reads each part's rows from MongoDB",
+			size(), func(c *Config) *int64 { return &c.Worker.DatasetCache }),
 		dur("worker.cancel_poll", "2s", "500ms", "how often a running job checks whether it was canceled",
 			func(c *Config) *time.Duration { return &c.Worker.CancelPoll }),
 

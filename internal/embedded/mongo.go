@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/url"
@@ -49,7 +48,7 @@ func StartMongo(ctx context.Context, dataDir string, logger *slog.Logger) (uri s
 		Listener:  ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
 		Logger:    quiet(logger),
 		Handler:   "sqlite",
-		SQLiteURL: "file:" + dir + "/",
+		SQLiteURL: "file:" + dir + "/?_pragma=synchronous(normal)",
 	})
 	ferretNew.Unlock()
 	if err != nil {
@@ -105,7 +104,7 @@ func waitAccepting(ctx context.Context, uri string) error {
 // not support, which every client sends when it disconnects.
 func quiet(logger *slog.Logger) *slog.Logger {
 	if logger == nil {
-		return slog.New(slog.NewTextHandler(io.Discard, nil))
+		return slog.New(slog.DiscardHandler)
 	}
 	return logx.AtLeast(logger.With("component", "ferretdb"), slog.LevelError)
 }

@@ -127,3 +127,30 @@ func TestAtLeastKeepsTheInnerLevel(t *testing.T) {
 		t.Fatalf("a lower minimum let through what the inner handler drops: %q", buf.String())
 	}
 }
+
+// formatCounter counts how often a value is formatted.
+type formatCounter struct{ n *int }
+
+func (c formatCounter) LogValue() slog.Value { *c.n++; return slog.StringValue("x") }
+
+func TestAtLeastFormatsTheAttrsOfDroppedRecordsNever(t *testing.T) {
+	var buf bytes.Buffer
+	l, err := logx.New(&buf, "json", "debug")
+	if err != nil {
+		t.Fatal(err)
+	}
+	formatted := 0
+	q := logx.AtLeast(l, slog.LevelError)
+	for range 3 {
+		q.With("args", formatCounter{&formatted}).Debug("statement")
+	}
+	if formatted != 0 {
+		t.Fatalf("attrs of dropped records were formatted %d times", formatted)
+	}
+	a := q.With("a", 1)
+	a.With("b", 2).Error("first")
+	a.With("c", 3).Error("second")
+	if out := buf.String(); !strings.Contains(out, `"a":1,"b":2`) || !strings.Contains(out, `"a":1,"c":3`) || strings.Contains(out, `"b":2,"c"`) {
+		t.Fatalf("derived loggers mixed their attrs: %s", out)
+	}
+}

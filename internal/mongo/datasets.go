@@ -109,26 +109,21 @@ func (s *Store) discardFile(ctx context.Context, id string) {
 }
 
 // OpenDatasetCSV implements model.DatasetStore. The reader streams the
-// file chunk by chunk and lives on ctx, not the store's per-operation
-// timeout, since a download lasts as long as its client reads.
+// file a batch of chunks at a time and lives on ctx, not the store's
+// per-operation timeout, since a download lasts as long as its client reads.
+// (The driver's download stream asks for batches the server's message size
+// limit does not bound: a large dataset on FerretDB failed with "length of
+// read message too large".)
 func (s *Store) OpenDatasetCSV(ctx context.Context, id string) (*model.Dataset, io.ReadCloser, error) {
 	d, err := s.Dataset(ctx, id)
 	if err != nil {
 		return nil, nil, err
 	}
-	stream, err := s.Bucket(BucketDatasets).OpenDownloadStream(ctx, id)
-	if errors.Is(err, mongo.ErrFileNotFound) {
-		// Deleted since the document was read: the document goes first.
-		return nil, nil, unknownDataset(id)
-	}
+	r, err := s.openDataset(ctx, d, 0, d.SizeBytes)
 	if err != nil {
-		return nil, nil, storeErr("open dataset csv", err)
+		return nil, nil, err
 	}
-	if n := stream.GetFile().Length; n != d.SizeBytes {
-		_ = stream.Close()
-		return nil, nil, fmt.Errorf("open dataset csv %s: the file has %d bytes, the document says %d", id, n, d.SizeBytes)
-	}
-	return d, stream, nil
+	return d, r, nil
 }
 
 func unknownDataset(id string) error {

@@ -35,6 +35,11 @@ func indexes() map[string][]mongo.IndexModel {
 		collDatasets: {
 			{Keys: bson.D{{Key: "created_at", Value: -1}, {Key: "_id", Value: -1}}, Options: options.Index().SetName("created_at_id")},
 		},
+		collParts: {
+			// Parts lists a job's parts by index; a plan has one part per
+			// index, so planning a job twice cannot add a second one.
+			{Keys: bson.D{{Key: "job_id", Value: 1}, {Key: "index", Value: 1}}, Options: options.Index().SetName("job_id_index").SetUnique(true)},
+		},
 	}
 }
 

@@ -1,8 +1,8 @@
 // Package mongo keeps mlserve's documents and files in MongoDB (or FerretDB,
 // which speaks its wire protocol) with the official mongo-driver v2.
 //
-// *Store implements model.JobStore, model.DatasetStore, model.VersionStore
-// and model.ArtifactStore.
+// *Store implements model.JobStore, model.DatasetStore, model.VersionStore,
+// model.ArtifactStore and model.ScoreStore.
 // FerretDB v1 has no transactions, so every state change is a single-document
 // conditional update or an insert guarded by a unique index.
 package mongo
@@ -29,6 +29,7 @@ const (
 	collVersions = "model_versions"
 	collAliases  = "aliases"
 	collModels   = "models"
+	collParts    = "score_parts"
 )
 
 // GridFS bucket names, for Bucket.
@@ -46,11 +47,15 @@ type Store struct {
 	logger  *slog.Logger
 	// now is the clock for timestamps the caller does not pass in.
 	now func() time.Time
+	// readBatch is how many bytes of chunks a GridFS range read fetches a
+	// round trip: readBatchBytes, less in tests (see chunkBatch).
+	readBatch int64
 	// jobLocks serializes this process's conditional updates of one job,
-	// and modelLocks those of one model's summary document; see keyLocks
-	// for why.
+	// modelLocks those of one model's summary document and partLocks those
+	// of one score part; see keyLocks for why.
 	jobLocks   *keyLocks
 	modelLocks *keyLocks
+	partLocks  *keyLocks
 }
 
 // Open connects to the database cfg names, checks that it answers and
@@ -76,8 +81,10 @@ func Open(ctx context.Context, cfg config.Mongo, logger *slog.Logger) (*Store, e
 		timeout:    cfg.Timeout,
 		logger:     logger,
 		now:        time.Now,
+		readBatch:  readBatchBytes,
 		jobLocks:   newKeyLocks(),
 		modelLocks: newKeyLocks(),
+		partLocks:  newKeyLocks(),
 	}
 	if err := s.Ping(ctx); err != nil {
 		_ = client.Disconnect(context.WithoutCancel(ctx))
@@ -133,4 +140,5 @@ var (
 	_ model.DatasetStore  = (*Store)(nil)
 	_ model.VersionStore  = (*Store)(nil)
 	_ model.ArtifactStore = (*Store)(nil)
+	_ model.ScoreStore    = (*Store)(nil)
 )

@@ -3,10 +3,16 @@ package mongo
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"go.mongodb.org/mongo-driver/v2/event"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"gitlab.com/mlserve/mlserve/internal/config"
 	"gitlab.com/mlserve/mlserve/internal/embedded"
@@ -33,6 +39,59 @@ func openStore(tb testing.TB, cfg config.Mongo) *Store {
 		}
 	})
 	return s
+}
+
+// commandLog records the commands a client sends, as "<command>
+// <collection>", with " batchSize=<n>" when the command has one.
+type commandLog struct {
+	mu   sync.Mutex
+	cmds []string
+}
+
+func (l *commandLog) started(_ context.Context, e *event.CommandStartedEvent) {
+	coll, ok := e.Command.Lookup(e.CommandName).StringValueOK()
+	if !ok { // getMore names its cursor first
+		coll, _ = e.Command.Lookup("collection").StringValueOK()
+	}
+	cmd := e.CommandName + " " + coll
+	if n, ok := e.Command.Lookup("batchSize").AsInt64OK(); ok {
+		cmd += fmt.Sprintf(" batchSize=%d", n)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.cmds = append(l.cmds, cmd)
+}
+
+// take returns the commands sent since the last take, in order, and
+// forgets them.
+func (l *commandLog) take() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	cmds := l.cmds
+	l.cmds = nil
+	return cmds
+}
+
+// newMonitoredStore is newStore whose client records in the log it returns
+// every command it sends.
+func newMonitoredStore(tb testing.TB) (*Store, *commandLog) {
+	tb.Helper()
+	cfg := testenv.Mongo(tb)
+	s := openStore(tb, cfg)
+	log := &commandLog{}
+	client, err := mongo.Connect(options.Client().ApplyURI(cfg.URI).SetRegistry(registry()).
+		SetMonitor(&event.CommandMonitor{Started: log.started}))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		if err := client.Disconnect(context.Background()); err != nil {
+			tb.Errorf("disconnect: %v", err)
+		}
+	})
+	monitored := *s
+	monitored.client, monitored.db = client, client.Database(cfg.Database)
+	return &monitored, log
 }
 
 // withShortTimeout bounds s's operations by 300 ms from now on, for tests
