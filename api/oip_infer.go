@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"gitlab.com/mlserve/mlserve/internal/jsonx"
 	"gitlab.com/mlserve/mlserve/model"
 )
 
@@ -119,13 +120,13 @@ func requestedOutputs(outputs []inferOutName, p model.Predictor) (pred, probs bo
 func appendInferResponse(dst []byte, mv *model.ModelVersion, p model.Predictor, id *string, rows int, out *model.Output, wantPred, wantProbs bool) ([]byte, error) {
 	classes := p.Classes()
 	dst = append(dst, `{"model_name":`...)
-	dst = appendJSONString(dst, mv.Name)
+	dst = jsonx.AppendString(dst, mv.Name)
 	dst = append(dst, `,"model_version":"`...)
 	dst = strconv.AppendInt(dst, int64(mv.Version), 10)
 	dst = append(dst, '"')
 	if id != nil {
 		dst = append(dst, `,"id":`...)
-		dst = appendJSONString(dst, *id)
+		dst = jsonx.AppendString(dst, *id)
 	}
 	dst = append(dst, `,"outputs":[`...)
 	if wantPred {
@@ -153,7 +154,7 @@ func appendInferResponse(dst []byte, mv *model.ModelVersion, p model.Predictor, 
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = appendJSONFloat(dst, v)
+			dst = jsonx.AppendFloat(dst, v)
 		}
 		dst = append(dst, "]}"...)
 	}

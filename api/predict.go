@@ -9,6 +9,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"gitlab.com/mlserve/mlserve/internal/jsonx"
 	"gitlab.com/mlserve/mlserve/model"
 )
 
@@ -172,7 +173,7 @@ func appendPredictResponse(dst []byte, mv *model.ModelVersion, p model.Predictor
 	classes := p.Classes()
 	regression := p.Task() == model.TaskRegression
 	dst = append(dst, `{"model":`...)
-	dst = appendJSONString(dst, mv.Name)
+	dst = jsonx.AppendString(dst, mv.Name)
 	dst = append(dst, `,"version":`...)
 	dst = strconv.AppendInt(dst, int64(mv.Version), 10)
 	dst = append(dst, `,"predictions":[`...)
@@ -192,9 +193,9 @@ func appendPredictResponse(dst []byte, mv *model.ModelVersion, p model.Predictor
 				if c > 0 {
 					dst = append(dst, ',')
 				}
-				dst = appendJSONString(dst, class)
+				dst = jsonx.AppendString(dst, class)
 				dst = append(dst, ':')
-				dst = appendJSONFloat(dst, out.Probs[r*len(classes)+c])
+				dst = jsonx.AppendFloat(dst, out.Probs[r*len(classes)+c])
 			}
 			dst = append(dst, '}')
 		}
@@ -215,14 +216,14 @@ func appendPredictions(dst []byte, mv *model.ModelVersion, p model.Predictor, ou
 			dst = append(dst, ',')
 		}
 		if regression {
-			dst = appendJSONFloat(dst, out.Values[r])
+			dst = jsonx.AppendFloat(dst, out.Values[r])
 			continue
 		}
 		c := int(out.Classes[r])
 		if c < 0 || c >= len(classes) {
 			return dst, model.Errorf(model.CodeInternal, "predictor of %s v%d returned class %d of %d", mv.Name, mv.Version, c, len(classes))
 		}
-		dst = appendJSONString(dst, classes[c])
+		dst = jsonx.AppendString(dst, classes[c])
 	}
 	return dst, nil
 }

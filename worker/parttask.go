@@ -38,7 +38,6 @@ func (h *ScoreHandler) RunPart(ctx context.Context, jobID string, index int) err
 		return fmt.Errorf("claim part %d of job %s: %w", index, jobID, err)
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
 	watched := make(chan struct{})
 	go func() {
 		defer close(watched)

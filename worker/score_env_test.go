@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
-	"io"
 	"regexp"
 	"strconv"
 	"strings"
@@ -14,7 +13,6 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
-	"gitlab.com/mlserve/mlserve/internal/csvdata"
 	"gitlab.com/mlserve/mlserve/internal/mongo"
 	"gitlab.com/mlserve/mlserve/model"
 )
@@ -97,17 +95,7 @@ func newScoreEnv(tb testing.TB, rows int) *scoreEnv {
 		x1, x2 := signValues(i)
 		fmt.Fprintf(&b, "%d,%g,%g\n", i, x1, x2)
 	}
-	ds, err := e.jobs.CreateDataset(context.Background(), "signs", strings.NewReader(b.String()), func(r io.Reader) (*model.Dataset, error) {
-		sum, err := csvdata.Inspect(r, csvdata.Limits{})
-		if err != nil {
-			return nil, err
-		}
-		return &model.Dataset{Rows: sum.Rows, Columns: sum.Columns, SizeBytes: sum.SizeBytes, SHA256: sum.SHA256}, nil
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	e.dataset = ds
+	e.dataset = createDataset(tb, e.jobs, "signs", strings.NewReader(b.String()))
 	e.models = &staticModels{version: &model.ModelVersion{Name: "signs", Version: 1, Task: model.TaskClassification}, pred: &signPredictor{}}
 	return e
 }

@@ -40,21 +40,8 @@ func TestAPartDeliveredAgainIsCountedOnceAndKeepsItsOutput(t *testing.T) {
 	e := newScoreEnv(t, 300)
 	h := e.handler(100)
 	ctx := context.Background()
-	job := e.submitScore()
-	// Plan and score the job without a worker: the test delivers the part
-	// tasks itself.
-	started, err := e.jobs.StartAttempt(ctx, job.ID, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := h.setup(ctx, started)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep := &storeReporter{e: e.env, job: started}
-	if _, err := h.plan(ctx, s, rep); err != nil {
-		t.Fatal(err)
-	}
+	// The test delivers the part tasks itself.
+	job, started, rep := e.planned(h)
 	for range 2 {
 		if err := h.RunPart(ctx, job.ID, 1); err != nil {
 			t.Fatal(err)
@@ -90,19 +77,7 @@ func TestAPartWhoseScorerDiedIsTakenOverWhenItsClaimLapses(t *testing.T) {
 	e := newScoreEnv(t, 200)
 	h := e.handler(100)
 	ctx := context.Background()
-	job := e.submitScore()
-	started, err := e.jobs.StartAttempt(ctx, job.ID, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := h.setup(ctx, started)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep := &storeReporter{e: e.env, job: started}
-	if _, err := h.plan(ctx, s, rep); err != nil {
-		t.Fatal(err)
-	}
+	job, started, rep := e.planned(h)
 	// A scorer claimed part 0, wrote half an output file and died.
 	now := time.Now()
 	dead, err := e.jobs.ClaimPart(ctx, model.PartID(job.ID, 0), "dead-worker", now, now.Add(300*time.Millisecond))
@@ -166,6 +141,27 @@ func TestAScoreJobFailsWhenItsModelVersionWasDeleted(t *testing.T) {
 	if done.Status != model.StatusFailed || done.Error == nil || done.Error.Code != model.CodeNotFound {
 		t.Fatalf("job ended %s with %+v; want failed, not_found", done.Status, done.Error)
 	}
+}
+
+// planned submits a score job and has h start an attempt of it and plan
+// it, as its coordinator would before scoring: no worker runs it.
+func (e *scoreEnv) planned(h *ScoreHandler) (job, started *model.Job, rep *storeReporter) {
+	e.tb.Helper()
+	ctx := context.Background()
+	job = e.submitScore()
+	started, err := e.jobs.StartAttempt(ctx, job.ID, time.Now())
+	if err != nil {
+		e.tb.Fatal(err)
+	}
+	s, err := h.setup(ctx, started)
+	if err != nil {
+		e.tb.Fatal(err)
+	}
+	rep = &storeReporter{e: e.env, job: started}
+	if _, err := h.plan(ctx, s, rep); err != nil {
+		e.tb.Fatal(err)
+	}
+	return job, started, rep
 }
 
 // storeReporter records progress in the store for the job's attempt, as

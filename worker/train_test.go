@@ -91,7 +91,17 @@ func newTrainEnv(tb testing.TB) *trainEnv {
 		tb.Fatal(err)
 	}
 	defer f.Close()
-	ds, err := store.CreateDataset(ctx, "iris", f, func(r io.Reader) (*model.Dataset, error) {
+	ds := createDataset(tb, store, "iris", f)
+	e := &trainEnv{store: store, trainer: &echoTrainer{}, events: &recordingEvents{store: store}, dataset: ds}
+	e.handler = NewTrainHandler(TrainDeps{Datasets: store, Versions: store, Artifacts: store, Trainer: e.trainer,
+		Logger: testLogger(tb), Events: e.events})
+	return e
+}
+
+// createDataset stores the CSV r reads as a dataset, as an upload does.
+func createDataset(tb testing.TB, store *mongo.Store, name string, r io.Reader) *model.Dataset {
+	tb.Helper()
+	ds, err := store.CreateDataset(context.Background(), name, r, func(r io.Reader) (*model.Dataset, error) {
 		sum, err := csvdata.Inspect(r, csvdata.Limits{})
 		if err != nil {
 			return nil, err
@@ -101,10 +111,7 @@ func newTrainEnv(tb testing.TB) *trainEnv {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	e := &trainEnv{store: store, trainer: &echoTrainer{}, events: &recordingEvents{store: store}, dataset: ds}
-	e.handler = NewTrainHandler(TrainDeps{Datasets: store, Versions: store, Artifacts: store, Trainer: e.trainer,
-		Logger: testLogger(tb), Events: e.events})
-	return e
+	return ds
 }
 
 // job creates a train job of the named model on the iris dataset.

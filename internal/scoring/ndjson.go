@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"unicode/utf8"
 
 	"gitlab.com/mlserve/mlserve/internal/csvdata"
+	"gitlab.com/mlserve/mlserve/internal/jsonx"
 	"gitlab.com/mlserve/mlserve/model"
 )
 
@@ -35,7 +35,7 @@ func WriteNDJSON(w io.Writer, r io.Reader, cols []model.Column) error {
 		if i == 0 {
 			sep = '{'
 		}
-		keys[i] = append(appendJSONString([]byte{sep}, []byte(c.Name)), ':')
+		keys[i] = append(jsonx.AppendString([]byte{sep}, c.Name), ':')
 	}
 	rec := newRecords(r, scoreBuffer, true)
 	b := make([]byte, 0, ndjsonFlush+4<<10)
@@ -54,7 +54,7 @@ func WriteNDJSON(w io.Writer, r io.Reader, cols []model.Column) error {
 		for i, v := range rec.fields {
 			b = append(b, keys[i]...)
 			if cols[i].Type != model.ColumnNumber {
-				b = appendJSONString(b, v)
+				b = jsonx.AppendString(b, transient(v))
 				continue
 			}
 			if b, ok = appendJSONNumber(b, v); !ok {
@@ -138,56 +138,4 @@ func isJSONNumber(s []byte) bool {
 		}
 	}
 	return i == len(s)
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendJSONString appends s as a JSON string, escaped as encoding/json
-// escapes it, but for <, > and &, which need no escape outside HTML.
-func appendJSONString(b, s []byte) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRune(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-		case r == '\u2028' || r == '\u2029':
-			// Valid JSON, but not JavaScript before ES2019.
-			b = append(b, s[start:i]...)
-			b = append(b, `\u202`...)
-			b = append(b, hexDigits[r&0xf])
-		default:
-			i += size
-			continue
-		}
-		i += size
-		start = i
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }

@@ -3,7 +3,6 @@ package tasks
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 
 	"github.com/hibiken/asynq"
@@ -61,10 +60,5 @@ func (q *Queue) EnqueuePart(ctx context.Context, part *model.ScorePart) error {
 	if err != nil {
 		return err
 	}
-	_, err = q.client.EnqueueContext(ctx, task)
-	switch {
-	case err == nil, errors.Is(err, asynq.ErrTaskIDConflict), errors.Is(err, asynq.ErrDuplicateTask):
-		return nil
-	}
-	return unavailable("enqueue part "+part.ID, err)
+	return q.enqueue(ctx, task, "part "+part.ID)
 }

@@ -39,13 +39,18 @@ func (q *Queue) Enqueue(ctx context.Context, job *model.Job) error {
 	if err != nil {
 		return err
 	}
-	_, err = q.client.EnqueueContext(ctx, task)
+	return q.enqueue(ctx, task, "job "+job.ID)
+}
+
+// enqueue enqueues task, treating a task with its id that exists already
+// as enqueued.
+func (q *Queue) enqueue(ctx context.Context, task *asynq.Task, what string) error {
+	_, err := q.client.EnqueueContext(ctx, task)
 	switch {
 	case err == nil, errors.Is(err, asynq.ErrTaskIDConflict), errors.Is(err, asynq.ErrDuplicateTask):
 		return nil
-	default:
-		return unavailable("enqueue job "+job.ID, err)
 	}
+	return unavailable("enqueue "+what, err)
 }
 
 // Cancel removes the task of a job that is not running, or signals the
