@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"gitlab.com/mlserve/mlserve/internal/testenv"
 	"gitlab.com/mlserve/mlserve/model"
 )
 
@@ -34,7 +35,7 @@ func TestWriteError(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var logs syncBuffer
+			var logs testenv.SyncBuffer
 			r := httptest.NewRequest("GET", "/v1/things", nil)
 			w := httptest.NewRecorder()
 			withRequestID(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -50,7 +51,7 @@ func TestWriteError(t *testing.T) {
 		})
 	}
 	t.Run("a client that left is logged as 499, not as an error", func(t *testing.T) {
-		var logs syncBuffer
+		var logs testenv.SyncBuffer
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
 		r := httptest.NewRequestWithContext(ctx, "GET", "/v1/things", nil)

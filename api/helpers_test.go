@@ -2,17 +2,16 @@ package api
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"gitlab.com/mlserve/mlserve/internal/config"
+	"gitlab.com/mlserve/mlserve/internal/testenv"
 	"gitlab.com/mlserve/mlserve/model"
 )
 
@@ -33,24 +32,6 @@ var irisClasses = []string{"setosa", "versicolor", "virginica"}
 
 var testNow = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 
-// syncBuffer is a bytes.Buffer safe for a logger and a test to share.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // testEnv is an API over in-memory fakes, with its log captured.
 type testEnv struct {
 	jobs     *fakeJobs
@@ -59,7 +40,7 @@ type testEnv struct {
 	versions *fakeVersions
 	scores   *fakeScores
 	models   *fakeModels
-	logs     *syncBuffer
+	logs     *testenv.SyncBuffer
 	deps     Deps
 	handler  http.Handler
 }
@@ -90,7 +71,7 @@ func newTestEnv(tb testing.TB, edit ...func(*Deps)) *testEnv {
 			aliases: map[string]map[string]int{"iris": {model.AliasProduction: 1}},
 		},
 		scores: newFakeScores(),
-		logs:   &syncBuffer{},
+		logs:   &testenv.SyncBuffer{},
 	}
 	e.datasets.jobs = e.jobs
 	e.jobs.scores = e.scores

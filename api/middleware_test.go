@@ -52,7 +52,7 @@ func TestAccessLog(t *testing.T) {
 	t.Run("one line carries the request id, route pattern, status and duration", func(t *testing.T) {
 		e := newTestEnv(t)
 		job := mustJSON[model.Job](t, e.do(t, "POST", "/v1/jobs", trainBody), http.StatusAccepted)
-		e.logs.buf.Reset()
+		e.logs.Reset()
 
 		w := e.do(t, "GET", "/v1/jobs/"+job.ID, "", headerRequestID, "trace-1")
 		lines := e.accessLines(t)

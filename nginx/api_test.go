@@ -1,7 +1,6 @@
 package nginx
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -46,7 +45,7 @@ func startAPI(tb testing.TB, env map[string]string) *apiServer {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	var logs syncBuffer
+	var logs testenv.SyncBuffer
 	logger, err := logx.New(&logs, cfg.Log.Format, cfg.Log.Level)
 	if err != nil {
 		tb.Fatal(err)
@@ -85,7 +84,7 @@ func startAPI(tb testing.TB, env map[string]string) *apiServer {
 		}
 	})
 	tb.Cleanup(s.Stop) // before testenv's cleanups, which stop the stores
-	waitFor(tb, time.Minute, "the API's /readyz 200", func() bool {
+	testenv.WaitFor(tb, time.Minute, "the API's /readyz 200", func() bool {
 		resp, err := http.Get(s.URL + "/readyz")
 		if err != nil {
 			return false
@@ -101,7 +100,7 @@ func startAPI(tb testing.TB, env map[string]string) *apiServer {
 func (s *apiServer) waitJob(tb testing.TB, id string) model.Job {
 	tb.Helper()
 	var j model.Job
-	waitFor(tb, 2*time.Minute, "job "+id+" to end", func() bool {
+	testenv.WaitFor(tb, 2*time.Minute, "job "+id+" to end", func() bool {
 		resp, err := http.Get(s.URL + "/v1/jobs/" + id)
 		if err != nil {
 			tb.Fatal(err)
@@ -114,22 +113,4 @@ func (s *apiServer) waitJob(tb testing.TB, id string) model.Job {
 		return j.Status.Terminal()
 	})
 	return j
-}
-
-// syncBuffer collects log lines written from many goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"gitlab.com/mlserve/mlserve/internal/testenv"
 )
 
 // The files a deployment mounts side by side (a ConfigMap in Kubernetes).
@@ -158,7 +160,7 @@ func startProxy(tb testing.TB, upstream string) *proxy {
 	}
 	var errs []error
 	for range startAttempts {
-		port, err := freePort()
+		port, err := testenv.FreePort()
 		if err != nil {
 			tb.Fatal(err)
 		}
@@ -279,7 +281,7 @@ func (p *proxy) accessEntries(tb testing.TB) []map[string]any {
 func (p *proxy) waitForEntry(tb testing.TB, id string) map[string]any {
 	tb.Helper()
 	var found map[string]any
-	waitFor(tb, 10*time.Second, "access log entry of "+id, func() bool {
+	testenv.WaitFor(tb, 10*time.Second, "access log entry of "+id, func() bool {
 		for _, e := range p.accessEntries(tb) {
 			if e["request_id"] == id {
 				found = e
@@ -289,28 +291,6 @@ func (p *proxy) waitForEntry(tb testing.TB, id string) map[string]any {
 		return false
 	})
 	return found
-}
-
-// freePort returns a loopback TCP port that was free a moment ago.
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("find a free port: %w", err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
-// waitFor polls cond until it holds, failing the test after limit.
-func waitFor(tb testing.TB, limit time.Duration, what string, cond func() bool) {
-	tb.Helper()
-	deadline := time.Now().Add(limit)
-	for !cond() {
-		if time.Now().After(deadline) {
-			tb.Fatalf("gave up waiting for %s after %s", what, limit)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 // client returns an HTTP client whose connections come from the loopback

@@ -137,7 +137,7 @@ func (e *env) job(id string) *model.Job {
 func (e *env) waitJob(id, what string, cond func(*model.Job) bool) *model.Job {
 	e.tb.Helper()
 	var job *model.Job
-	waitFor(e.tb, waitBound, "job "+id+" "+what, func() bool {
+	testenv.WaitFor(e.tb, waitBound, "job "+id+" "+what, func() bool {
 		job = e.job(id)
 		return cond(job)
 	})
@@ -170,22 +170,10 @@ func (e *env) waitTaskState(job *model.Job, state asynq.TaskState) {
 // asynq acknowledges a task.
 func (e *env) waitTaskGone(job *model.Job) {
 	e.tb.Helper()
-	waitFor(e.tb, waitBound, "task "+job.ID+" to be acknowledged", func() bool {
+	testenv.WaitFor(e.tb, waitBound, "task "+job.ID+" to be acknowledged", func() bool {
 		_, err := e.inspector.GetTaskInfo(tasks.QueueName(job.Type), job.ID)
 		return errors.Is(err, asynq.ErrTaskNotFound)
 	})
-}
-
-// waitFor polls cond until it holds, failing the test after timeout.
-func waitFor(tb testing.TB, timeout time.Duration, what string, cond func() bool) {
-	tb.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			tb.Fatalf("gave up after %v waiting for %s", timeout, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 // receive waits for a value on ch.

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"gitlab.com/mlserve/mlserve/internal/testenv"
 	"gitlab.com/mlserve/mlserve/model"
 )
 
@@ -126,7 +127,7 @@ func TestCancelingAScoreJobStopsEveryPartAndLeavesNoOutput(t *testing.T) {
 		t.Fatalf("every part was done before the cancel took effect: %+v", done.Progress)
 	}
 	// Part tasks notice within a poll; afterwards nothing of the job is left.
-	waitFor(t, waitBound, "the canceled job's parts and outputs to be gone", func() bool {
+	testenv.WaitFor(t, waitBound, "the canceled job's parts and outputs to be gone", func() bool {
 		parts, err := e.jobs.Parts(context.Background(), job.ID)
 		return err == nil && len(parts) == 0 && e.outputFiles(job.ID) == 0
 	})

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"gitlab.com/mlserve/mlserve/internal/testenv"
 	"gitlab.com/mlserve/mlserve/model"
 	"gitlab.com/mlserve/mlserve/worker"
 )
@@ -57,7 +58,7 @@ func startDev(tb testing.TB, dataDir string, handlers worker.Handlers) *devProce
 		}
 	}()
 	tb.Cleanup(func() { p.stop(tb) })
-	waitFor(tb, time.Minute, "readyz 200", func() bool {
+	testenv.WaitFor(tb, time.Minute, "readyz 200", func() bool {
 		resp, err := http.Get(p.url + "/readyz")
 		if err != nil {
 			return false
@@ -167,7 +168,7 @@ func (p *devProcess) submitTrain(tb testing.TB, dataset string) string {
 func (p *devProcess) waitStatus(tb testing.TB, id string, want model.JobStatus) model.Job {
 	tb.Helper()
 	var j model.Job
-	waitFor(tb, 30*time.Second, fmt.Sprintf("job %s %s", id, want), func() bool {
+	testenv.WaitFor(tb, 30*time.Second, fmt.Sprintf("job %s %s", id, want), func() bool {
 		j = p.job(tb, id)
 		return j.Status == want
 	})
@@ -178,22 +179,11 @@ func (p *devProcess) waitStatus(tb testing.TB, id string, want model.JobStatus) 
 func (p *devProcess) waitEnded(tb testing.TB, id string) model.Job {
 	tb.Helper()
 	var j model.Job
-	waitFor(tb, 2*time.Minute, "job "+id+" to end", func() bool {
+	testenv.WaitFor(tb, 2*time.Minute, "job "+id+" to end", func() bool {
 		j = p.job(tb, id)
 		return j.Status.Terminal()
 	})
 	return j
-}
-
-func waitFor(tb testing.TB, limit time.Duration, what string, cond func() bool) {
-	tb.Helper()
-	deadline := time.Now().Add(limit)
-	for !cond() {
-		if time.Now().After(deadline) {
-			tb.Fatalf("gave up waiting for %s after %s", what, limit)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 // gatedHandler reports progress, then waits until the test releases it or
@@ -228,7 +218,7 @@ func TestDevProgramRunsTheJobLifecycle(t *testing.T) {
 
 	t.Run("a submitted job runs, reports progress and succeeds", func(t *testing.T) {
 		id := dev.submitTrain(t, dataset)
-		waitFor(t, 30*time.Second, "progress 1/2", func() bool {
+		testenv.WaitFor(t, 30*time.Second, "progress 1/2", func() bool {
 			j := dev.job(t, id)
 			return j.Status == model.StatusRunning && j.Progress == model.Progress{Done: 1, Total: 2}
 		})

@@ -18,6 +18,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"gitlab.com/mlserve/mlserve/internal/testenv"
 	"gitlab.com/mlserve/mlserve/model"
 )
 
@@ -107,7 +108,7 @@ func TestSwapsUnderLoadFailNoRequest(t *testing.T) {
 	waitServed := func(v int) {
 		t.Helper()
 		from := served[v].Load()
-		waitFor(t, 30*time.Second, fmt.Sprintf("version %d to answer", v), func() bool { return served[v].Load() > from+10 })
+		testenv.WaitFor(t, 30*time.Second, fmt.Sprintf("version %d to answer", v), func() bool { return served[v].Load() > from+10 })
 	}
 
 	waitServed(v1)
@@ -117,7 +118,7 @@ func TestSwapsUnderLoadFailNoRequest(t *testing.T) {
 	waitServed(v1)
 	promote(v3) // its artifact is corrupt: refused, v1 keeps serving
 	afterBad := served[v1].Load()
-	waitFor(t, 30*time.Second, "version 1 to keep answering after the corrupt promotion", func() bool {
+	testenv.WaitFor(t, 30*time.Second, "version 1 to keep answering after the corrupt promotion", func() bool {
 		return served[v1].Load() > afterBad+200
 	})
 	close(stop)

@@ -15,10 +15,11 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"gitlab.com/mlserve/mlserve/internal/testenv"
 )
 
 // The runtime image holds /mlserve and runs it as a non-root user in its
@@ -175,7 +176,7 @@ type imageProcess struct {
 	role   string
 	root   string // its image root; "" on the host
 	cmd    *exec.Cmd
-	out    *imageOutput
+	out    *testenv.SyncBuffer
 	exited chan struct{}
 	err    error // Wait's, once exited is closed
 }
@@ -185,7 +186,7 @@ type imageProcess struct {
 // cleanup, logging its output if tb failed.
 func (r *imageRunner) start(tb testing.TB, env []string, role string, writableTmp bool) *imageProcess {
 	tb.Helper()
-	p := &imageProcess{role: role, out: &imageOutput{}, exited: make(chan struct{})}
+	p := &imageProcess{role: role, out: &testenv.SyncBuffer{}, exited: make(chan struct{})}
 	p.cmd = exec.Command(r.bin, role)
 	p.cmd.Env = env
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
@@ -242,24 +243,6 @@ func (p *imageProcess) listenAddr(tb testing.TB) string {
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
-}
-
-// imageOutput collects a process's output, written from another goroutine.
-type imageOutput struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (o *imageOutput) Write(b []byte) (int, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.buf.Write(b)
-}
-
-func (o *imageOutput) String() string {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.buf.String()
 }
 
 // imageClient calls the API with an admin key.

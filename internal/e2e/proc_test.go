@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -12,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"gitlab.com/mlserve/mlserve/internal/testenv"
 )
 
 // proc is one mlserve process a test started.
@@ -137,22 +138,7 @@ const logTail = 256 << 10
 
 // logBuffer collects a process's output, written from os/exec's copying
 // goroutine and read by the test.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+type logBuffer struct{ testenv.SyncBuffer }
 
 // tail returns the last n bytes of the output, from a line start.
 func (b *logBuffer) tail(n int) string {

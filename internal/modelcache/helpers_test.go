@@ -1,7 +1,6 @@
 package modelcache
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -260,23 +259,12 @@ func waitServed(tb testing.TB, c *Cache, name, alias string, version int) {
 	})
 }
 
-// syncBuffer is a bytes.Buffer that a logger and a test can share.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
+// syncBuffer is the log that a logger and a test share.
+type syncBuffer struct{ testenv.SyncBuffer }
 
 // count returns how many log lines contain s.
 func (b *syncBuffer) count(s string) int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return strings.Count(b.buf.String(), s)
+	return strings.Count(b.String(), s)
 }
 
 // callers returns how many calls share the running flight of key.

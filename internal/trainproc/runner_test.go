@@ -32,7 +32,9 @@ func spec(algorithm string) model.TrainSpec {
 	}
 }
 
-// logBuffer collects a Runner's debug log.
+// logBuffer collects a Runner's debug log. (Not testenv.SyncBuffer: this
+// test binary is also the training child, and importing testenv would link
+// FerretDB into it, doubling the child's memory at start.)
 type logBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
