@@ -9,7 +9,8 @@
 #   3. prints, per size: submit → succeeded as the job's own timestamps say
 #      (created_at to finished_at, output stored), the client's wall time
 #      from submit to seeing succeeded, rows/s, the peak RSS during the job
-#      (VmHWM), and checks the downloaded output has one line per row.
+#      (VmHWM), and checks the downloaded output has one line per row (and
+#      how long the download took).
 # Needs curl and python3. Prints a Markdown table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -48,8 +49,8 @@ train=$(curl -sf -X POST "$dev/v1/jobs" -H 'Content-Type: application/json' -d '
   "dataset":"'"$iris"'","target":"Species","algorithm":"random_forest","params":{"trees":50},"set_alias":"production"}' | json '["id"]')
 wait_job "$train" >/dev/null
 
-echo "| rows | submit → succeeded (job timestamps) | client wall time | rows/s | peak RSS during the job | output |"
-echo "|---:|---:|---:|---:|---:|---|"
+echo "| rows | submit → succeeded (job timestamps) | client wall time | rows/s | peak RSS during the job | output | CSV download |"
+echo "|---:|---:|---:|---:|---:|---|---:|"
 for n in $ROWS; do
   python3 - "$n" "$work/rows.csv" <<'PY'
 import csv, random, sys
@@ -70,16 +71,19 @@ PY
   final=$(wait_job "$job")
   t1=$(date +%s.%N)
   hwm=$(awk '/VmHWM/ {printf "%.0f MiB", $2/1024}' "/proc/$pid/status")
+  t2=$(date +%s.%N)
   lines=$(curl -sf "$dev/v1/jobs/$job/output" | wc -l)
-  python3 - "$n" "$t0" "$t1" "$hwm" "$lines" <<PY
+  t3=$(date +%s.%N)
+  python3 - "$n" "$t0" "$t1" "$hwm" "$lines" "$t2" "$t3" <<PY
 import datetime, json, sys
 n, t0, t1, hwm, lines = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), sys.argv[4], int(sys.argv[5])
+download = float(sys.argv[7]) - float(sys.argv[6])
 job = json.loads('''$final''')
 ts = lambda s: datetime.datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp()
 server = ts(job["finished_at"]) - ts(job["created_at"])
 ok = "ok" if lines == n + 1 and job["result"]["rows"] == n else "MISMATCH: %d lines" % lines
-print("| %s | %.2f s | %.2f s | %.2f M | %s | %s, %.1f MB, %d parts |" % (f"{n:,}", server, t1 - t0, n / server / 1e6, hwm, ok,
-      job["result"]["output_bytes"] / 1e6, job["progress"]["parts_total"]))
+print("| %s | %.2f s | %.2f s | %.2f M | %s | %s, %.1f MB, %d parts | %.1f s |" % (f"{n:,}", server, t1 - t0, n / server / 1e6, hwm, ok,
+      job["result"]["output_bytes"] / 1e6, job["progress"]["parts_total"], download))
 PY
   curl -sf -X DELETE "$dev/v1/jobs/$job" >/dev/null
   curl -sf -X DELETE "$dev/v1/datasets/$ds" >/dev/null

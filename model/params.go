@@ -86,7 +86,7 @@ func (s ParamSpec) check(v any, features int) (any, string) {
 		}
 		return str, ""
 	}
-	f, ok := asNumber(v)
+	f, ok := AsNumber(v)
 	if !ok {
 		return nil, "must be a number"
 	}
@@ -126,10 +126,10 @@ func (s ParamSpec) checkRange(f float64, features int) string {
 	}
 }
 
-// asNumber accepts every numeric type a decoded request can hold: float64
-// from JSON, int32 and int64 from BSON, Go ints from tests and callers.
-// NaN and infinities are not numbers here.
-func asNumber(v any) (float64, bool) {
+// AsNumber accepts every numeric type a decoded request or row can hold:
+// float64 from JSON, int32 and int64 from BSON, Go ints from tests and
+// callers. NaN and infinities are not numbers here.
+func AsNumber(v any) (float64, bool) {
 	var f float64
 	switch n := v.(type) {
 	case float64:

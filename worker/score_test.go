@@ -27,7 +27,7 @@ func TestAScoreJobScoresEveryRowOnceInOrderAcrossItsParts(t *testing.T) {
 		t.Errorf("result = %+v", res)
 	}
 	e.checkOutput(done)
-	var size int64 = int64(len("id,x1,x2,prediction,probability_neg,probability_pos\n"))
+	size := int64(len("id,x1,x2,prediction,probability_neg,probability_pos\n"))
 	parts, _ := e.jobs.Parts(context.Background(), job.ID)
 	for _, p := range parts {
 		size += p.OutputBytes

@@ -2,7 +2,6 @@ package golearn
 
 import (
 	"fmt"
-	"math"
 	"slices"
 
 	"gitlab.com/mlserve/mlserve/internal/csvdata"
@@ -96,7 +95,7 @@ func (m *Model) Predict(rows ...Row) ([]Prediction, error) {
 				c.Strings = append(c.Strings, s)
 				continue
 			}
-			f, ok := number(v)
+			f, ok := model.AsNumber(v)
 			if !ok {
 				return nil, model.Errorf(model.CodeInvalid, "row %d: feature %q needs a finite number, not %v", i, c.Name, v)
 			}
@@ -149,26 +148,6 @@ func (m *Model) outcomes(cols []*csvdata.TableColumn, rows []int) []outcome {
 		out[k] = m.p.predict(x)
 	}
 	return out
-}
-
-// number converts a Row value for a number feature.
-func number(v any) (float64, bool) {
-	var f float64
-	switch n := v.(type) {
-	case float64:
-		f = n
-	case float32:
-		f = float64(n)
-	case int:
-		f = float64(n)
-	case int32:
-		f = float64(n)
-	case int64:
-		f = float64(n)
-	default:
-		return 0, false
-	}
-	return f, !math.IsNaN(f) && !math.IsInf(f, 0)
 }
 
 // String describes the model for logs and test failures.
