@@ -1,24 +1,48 @@
 package model
 
+import "slices"
+
 // Parameter types, as ParamSpec.Type names them.
 const (
 	ParamInt    = "int"    // a whole number; JSON's 10.0 counts, 10.5 does not
 	ParamFloat  = "float"  // any finite number
 	ParamString = "string" // one of ParamSpec.Enum
+	// ParamFeatures is how many features a split may consider: one of
+	// ParamSpec.Enum ("sqrt", "log2"), a fraction in (0, 1] of the
+	// features (1 is all of them), or a whole number of at least 2, at
+	// most the number of features.
+	ParamFeatures = "features"
 )
 
-// Algorithm describes one training algorithm: what it predicts, which
-// features it takes and its parameters. The training library (golearn,
-// see model/golearn) implements it; this is the contract users see.
+// Algorithm describes one training algorithm: the tasks it learns, which
+// features it takes and its parameters. The learners (model/golearn,
+// model/trees, model/bayes) implement it; this is the contract users see.
 type Algorithm struct {
 	Name string `json:"name"`
-	// Task is TaskClassification or TaskRegression.
-	Task string `json:"task"`
+	// Tasks are the tasks it can learn: TaskClassification,
+	// TaskRegression or both.
+	Tasks []string `json:"tasks"`
 	// StringFeatures says whether string columns can be features. When
 	// false, only number columns can.
-	StringFeatures bool        `json:"string_features"`
-	Params         []ParamSpec `json:"params"`
-	Doc            string      `json:"doc"`
+	StringFeatures bool `json:"string_features"`
+	// MissingValues says whether features may have empty cells, which the
+	// algorithm handles itself; when false an empty cell is refused.
+	MissingValues bool `json:"missing_values"`
+	// Variant names the parameter that chooses between implementations
+	// ("engine" or "kind"), "" when there is one; Variants describes each,
+	// the default first.
+	Variant  string        `json:"variant,omitempty"`
+	Variants []VariantSpec `json:"variants,omitempty"`
+	Params   []ParamSpec   `json:"params"`
+	Doc      string        `json:"doc"`
+}
+
+// VariantSpec describes one implementation of an algorithm.
+type VariantSpec struct {
+	Name string `json:"name"`
+	// Tasks are the tasks this implementation learns.
+	Tasks []string `json:"tasks"`
+	Doc   string   `json:"doc"`
 }
 
 // ParamSpec describes one parameter of an algorithm.
@@ -37,75 +61,18 @@ type ParamSpec struct {
 	AtMostFeatures bool `json:"at_most_features,omitempty"`
 	// Enum lists the values a string parameter may take.
 	Enum []string `json:"enum,omitempty"`
-	Doc  string   `json:"doc"`
+	// Variants lists the implementations the parameter belongs to, and
+	// Tasks the tasks; nil means all of them. An algorithm may list two
+	// specs of one name for different tasks (a default that depends on
+	// the task).
+	Variants []string `json:"variants,omitempty"`
+	Tasks    []string `json:"tasks,omitempty"`
+	Doc      string   `json:"doc"`
 }
 
-// Catalog lists every algorithm, in the order of Algorithms. It builds a
-// fresh value on each call, so callers may keep or change what it returns.
-func Catalog() []Algorithm {
-	return []Algorithm{
-		{
-			Name: "random_forest", Task: TaskClassification, StringFeatures: true,
-			Doc: "Bagged ID3 decision trees (golearn trees), each fitted on a bootstrap sample of the training rows " +
-				"and a random subset of the features; the trees vote. String features are one-hot encoded.",
-			Params: []ParamSpec{
-				intParam("trees", 50, 1, 500, "number of trees"),
-				// golearn draws a tree's features once per tree, not per
-				// split as Breiman's forest does, and its ID3 splits on a
-				// number feature at most once on a path: trees seeing
-				// ⌈√n⌉ features are too shallow (iris: accuracy 0.85
-				// against 0.96 with ⌈2n/3⌉, measured over five seeds).
-				{Name: "features", Type: ParamInt, Min: ptr(1), AtMostFeatures: true,
-					Doc: "features each tree sees, drawn at random per tree; default ⌈2n/3⌉ of the n features"},
-			},
-		},
-		{
-			Name: "decision_tree", Task: TaskClassification, StringFeatures: true,
-			Doc: "One ID3 decision tree (golearn trees). Number features split at a threshold, each at most once " +
-				"on a path; string features are one-hot encoded.",
-			Params: []ParamSpec{
-				enumParam("rule", "information_gain", []string{"information_gain", "gain_ratio", "gini"},
-					"how a split is chosen: golearn's information gain, its gain ratio, or Gini impurity"),
-				floatParam("prune", 0, 0, 0.5, false,
-					"fraction of the training rows held out to prune the tree with (golearn's reduced-error "+
-						"pruning); 0 grows the tree on every training row and does not prune"),
-			},
-		},
-		{
-			Name: "knn", Task: TaskClassification, StringFeatures: true,
-			Doc: "k nearest neighbours with golearn's distance functions; the neighbours vote. " +
-				"String features are one-hot encoded.",
-			Params: []ParamSpec{
-				intParam("k", 5, 1, 100, "number of neighbours that vote"),
-				enumParam("distance", "euclidean", []string{"euclidean", "manhattan", "cosine"}, "distance between rows"),
-			},
-		},
-		{
-			Name: "logistic_regression", Task: TaskClassification, StringFeatures: true,
-			Doc: "Regularized logistic regression (golearn's liblinear binding), one-vs-rest for more than two " +
-				"classes, with an intercept. String features are one-hot encoded.",
-			Params: []ParamSpec{
-				enumParam("penalty", "l2", []string{"l2", "l1"}, "regularization: l2 (ridge) or l1 (lasso)"),
-				floatParam("C", 1, 0, 1e6, true, "inverse regularization strength: larger fits the training rows more closely"),
-				floatParam("eps", 0.01, 0, 1, true, "liblinear's stopping tolerance"),
-			},
-		},
-		{
-			Name: "linear_regression", Task: TaskRegression, StringFeatures: false,
-			Doc: "Ordinary least squares with an intercept, by golearn's LinearRegression algorithm (QR). " +
-				"Number features only; the target must be a number column.",
-			Params: []ParamSpec{},
-		},
-		{
-			Name: "naive_bayes", Task: TaskClassification, StringFeatures: true,
-			Doc: "Bernoulli naive Bayes (golearn naive), which sees only binary features: a string feature " +
-				"becomes one indicator per value, a number feature one indicator per equal-width bin of its " +
-				"training range that holds training rows.",
-			Params: []ParamSpec{
-				intParam("bins", 5, 2, 100, "equal-width bins each number feature is cut into"),
-			},
-		},
-	}
+// appliesTo reports whether s is a parameter of the given variant and task.
+func (s ParamSpec) appliesTo(variant, task string) bool {
+	return (s.Variants == nil || slices.Contains(s.Variants, variant)) && (s.Tasks == nil || slices.Contains(s.Tasks, task))
 }
 
 // LookupAlgorithm returns the catalog entry of the named algorithm.
@@ -118,6 +85,25 @@ func LookupAlgorithm(name string) (Algorithm, bool) {
 	return Algorithm{}, false
 }
 
+// VariantTasks returns the tasks the named variant of a learns ("" is the
+// default variant), or nil for a variant a does not have.
+func (a Algorithm) VariantTasks(variant string) []string {
+	if a.Variant == "" {
+		return a.Tasks
+	}
+	for i, v := range a.Variants {
+		if v.Name == variant || variant == "" && i == 0 {
+			return v.Tasks
+		}
+	}
+	return nil
+}
+
+// Learns reports whether a learns task with some variant.
+func (a Algorithm) Learns(task string) bool {
+	return slices.Contains(a.Tasks, task)
+}
+
 func intParam(name string, def, lo, hi int, doc string) ParamSpec {
 	return ParamSpec{Name: name, Type: ParamInt, Default: def, Min: ptr(float64(lo)), Max: ptr(float64(hi)), Doc: doc}
 }
@@ -128,6 +114,23 @@ func floatParam(name string, def, lo, hi float64, exclusiveMin bool, doc string)
 
 func enumParam(name, def string, values []string, doc string) ParamSpec {
 	return ParamSpec{Name: name, Type: ParamString, Default: def, Enum: values, Doc: doc}
+}
+
+// featuresParam is a max_features parameter with the given default.
+func featuresParam(def any, doc string) ParamSpec {
+	return ParamSpec{Name: "max_features", Type: ParamFeatures, Default: def, Enum: []string{"sqrt", "log2"}, Doc: doc}
+}
+
+// only returns s restricted to the given variants.
+func (s ParamSpec) only(variants ...string) ParamSpec {
+	s.Variants = variants
+	return s
+}
+
+// forTask returns s restricted to one task.
+func (s ParamSpec) forTask(task string) ParamSpec {
+	s.Tasks = []string{task}
+	return s
 }
 
 func ptr(f float64) *float64 { return &f }

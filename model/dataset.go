@@ -23,6 +23,10 @@ type Column struct {
 	Distinct int `json:"distinct,omitempty" bson:"distinct,omitempty"`
 	// Empty counts the column's empty cells. Datasets only.
 	Empty int64 `json:"empty,omitempty" bson:"empty,omitempty"`
+	// Fractional marks a number column with a value that is not a whole
+	// number. Datasets only; those inspected before it was recorded have
+	// it false.
+	Fractional bool `json:"fractional,omitempty" bson:"fractional,omitempty"`
 }
 
 // MaxClasses is the most distinct target values a classifier accepts.

@@ -88,9 +88,12 @@ type JobRequest struct {
 	Dataset string  `json:"dataset" bson:"dataset"`
 
 	// Train.
-	Target     string          `json:"target,omitempty" bson:"target,omitempty"`
-	Features   []string        `json:"features,omitempty" bson:"features,omitempty"`
-	Algorithm  string          `json:"algorithm,omitempty" bson:"algorithm,omitempty"`
+	Target    string   `json:"target,omitempty" bson:"target,omitempty"`
+	Features  []string `json:"features,omitempty" bson:"features,omitempty"`
+	Algorithm string   `json:"algorithm,omitempty" bson:"algorithm,omitempty"`
+	// Task is TaskClassification, TaskRegression, or "" to infer it from
+	// the target (see InferTask).
+	Task       string          `json:"task,omitempty" bson:"task,omitempty"`
 	Params     map[string]any  `json:"params,omitempty" bson:"params,omitempty"`
 	Validation *ValidationSpec `json:"validation,omitempty" bson:"validation,omitempty"`
 	SetAlias   string          `json:"set_alias,omitempty" bson:"set_alias,omitempty"`

@@ -21,6 +21,18 @@ type Metrics struct {
 
 	Classification *ClassificationMetrics `json:"classification,omitempty" bson:"classification,omitempty"`
 	Regression     *RegressionMetrics     `json:"regression,omitempty" bson:"regression,omitempty"`
+	// OutOfBag scores a random forest (engine cart) on its own training
+	// rows, each predicted by the trees whose bootstrap sample left it out.
+	OutOfBag *OutOfBagScore `json:"out_of_bag,omitempty" bson:"out_of_bag,omitempty"`
+}
+
+// OutOfBagScore is a forest's out-of-bag estimate of its score: accuracy
+// for a classifier, R² for a regressor (scikit-learn's oob_score_), over
+// the Rows training rows that some tree left out.
+type OutOfBagScore struct {
+	Metric string  `json:"metric" bson:"metric"`
+	Score  float64 `json:"score" bson:"score"`
+	Rows   int     `json:"rows" bson:"rows"`
 }
 
 // ClassificationMetrics scores a classifier. Macro averages weigh every

@@ -49,10 +49,14 @@ func PrepareTrain(req *JobRequest, ds *Dataset) (*TrainSpec, error) {
 	for _, c := range ds.Columns {
 		columns[c.Name] = c
 	}
+	task := req.Task
 	if c, ok := columns[req.Target]; ok {
+		if task == "" && known {
+			task = InferTask(alg, variantOf(alg, req.Params), c)
+		}
 		// With an unknown algorithm, alg is the zero Algorithm: only the
 		// checks that do not depend on it apply.
-		if problem := targetProblem(c, alg); problem != "" {
+		if problem := targetProblem(c, alg, task); problem != "" {
 			p["target"] = problem
 		}
 	} else if req.Target != "" {
@@ -61,7 +65,11 @@ func PrepareTrain(req *JobRequest, ds *Dataset) (*TrainSpec, error) {
 	features := resolveFeatures(req, ds, columns, alg, known, p)
 	var params map[string]any
 	if known {
-		params = checkParams(alg.Name, req.Params, len(features), p)
+		checked := task
+		if checked == "" { // no target to infer it from, a problem already
+			checked = alg.Tasks[0]
+		}
+		params = checkParams(alg.Name, checked, req.Params, features, p)
 	}
 	v := validation(req.Validation)
 	if len(p) == 0 {
@@ -73,7 +81,7 @@ func PrepareTrain(req *JobRequest, ds *Dataset) (*TrainSpec, error) {
 	return &TrainSpec{
 		Algorithm:  alg.Name,
 		Params:     params,
-		Task:       alg.Task,
+		Task:       task,
 		Target:     req.Target,
 		Features:   features,
 		Validation: v,
@@ -121,20 +129,38 @@ func resolveFeatures(req *JobRequest, ds *Dataset, columns map[string]Column, al
 	return features
 }
 
-// targetProblem says why column c cannot be alg's target, or "".
+// MaxInferredClasses is the most distinct whole numbers a number target
+// may hold and still be taken for classes when the request names no task.
+const MaxInferredClasses = 20
+
+// InferTask is the task of a request that names none: the only task the
+// algorithm's variant learns; else classification for a string target and
+// for a number target of whole numbers with at most MaxInferredClasses
+// distinct values; else regression.
+func InferTask(alg Algorithm, variant string, target Column) string {
+	if tasks := alg.VariantTasks(variant); len(tasks) == 1 {
+		return tasks[0]
+	}
+	if target.Type == ColumnString || !target.Fractional && target.Distinct > 0 && target.Distinct <= MaxInferredClasses {
+		return TaskClassification
+	}
+	return TaskRegression
+}
+
+// targetProblem says why column c cannot be alg's target for task, or "".
 //
 // A Distinct of 0 on a column with values means the dataset was inspected
 // before distinct values were counted: the trainer checks classes itself.
-func targetProblem(c Column, alg Algorithm) string {
+func targetProblem(c Column, alg Algorithm, task string) string {
 	switch {
 	case c.Empty > 0:
-		return missingValues(c)
-	case alg.Task == TaskRegression && c.Type != ColumnNumber:
-		return fmt.Sprintf("%s needs a number target; column %q holds strings", alg.Name, c.Name)
-	case alg.Task == TaskClassification && c.Distinct >= DistinctCap:
+		return fmt.Sprintf("column %q has %d empty cells; every training row needs a target", c.Name, c.Empty)
+	case task == TaskRegression && c.Type != ColumnNumber:
+		return fmt.Sprintf("a regression needs a number target; column %q holds strings", c.Name)
+	case task == TaskClassification && c.Distinct >= DistinctCap:
 		return fmt.Sprintf("too many classes: column %q has at least %d distinct values; a classification target may have at most %d",
 			c.Name, c.Distinct, MaxClasses)
-	case alg.Task == TaskClassification && c.Distinct == 1:
+	case task == TaskClassification && c.Distinct == 1:
 		return fmt.Sprintf("column %q has a single value; a classification target needs at least 2 classes", c.Name)
 	}
 	return ""
@@ -143,8 +169,8 @@ func targetProblem(c Column, alg Algorithm) string {
 // featureProblem says why column c cannot be a feature of alg, or "".
 func featureProblem(c Column, alg Algorithm, known bool) string {
 	switch {
-	case c.Empty > 0:
-		return missingValues(c)
+	case c.Empty > 0 && !(known && alg.MissingValues):
+		return missingValues(c, alg, known)
 	case c.Type == ColumnString && known && !alg.StringFeatures:
 		return fmt.Sprintf("%s takes only number features; column %q holds strings", alg.Name, c.Name)
 	case c.Type == ColumnString && c.Distinct >= DistinctCap:
@@ -154,8 +180,12 @@ func featureProblem(c Column, alg Algorithm, known bool) string {
 	return ""
 }
 
-func missingValues(c Column) string {
-	return fmt.Sprintf("golearn cannot handle missing values: column %q has %d empty cells", c.Name, c.Empty)
+func missingValues(c Column, alg Algorithm, known bool) string {
+	name := "this algorithm"
+	if known {
+		name = alg.Name
+	}
+	return fmt.Sprintf("%s cannot handle missing values: column %q has %d empty cells (gradient_boosting can)", name, c.Name, c.Empty)
 }
 
 // validation fills in the defaults of a request's validation.
@@ -194,7 +224,7 @@ func checkSizes(alg Algorithm, params map[string]any, features []Column, v Valid
 	if k, ok := params["k"].(int); ok && k > train {
 		p["params.k"] = fmt.Sprintf("must be at most %d, the rows each model is fitted on", train)
 	}
-	if alg.Task == TaskRegression && train < len(features)+1 {
+	if alg.Name == "linear_regression" && train < len(features)+1 {
 		p["features"] = fmt.Sprintf("a regression on %d features needs at least %d training rows; this validation leaves %d",
 			len(features), len(features)+1, train)
 	}

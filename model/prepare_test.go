@@ -55,9 +55,10 @@ func TestPrepareTrainFillsDefaults(t *testing.T) {
 		}
 		want := &TrainSpec{
 			Algorithm: "random_forest",
-			Params:    map[string]any{"trees": 50, "features": 3},
-			Task:      TaskClassification,
-			Target:    "Species",
+			Params: map[string]any{"engine": "cart", "trees": 100, "criterion": "gini", "max_features": "sqrt", "max_depth": 0,
+				"min_samples_split": 2, "min_samples_leaf": 1},
+			Task:   TaskClassification,
+			Target: "Species",
 			Features: []Column{
 				{Name: "Sepal length", Type: ColumnNumber}, {Name: "Sepal width", Type: ColumnNumber},
 				{Name: "Petal length", Type: ColumnNumber}, {Name: "Petal width", Type: ColumnNumber},
@@ -129,6 +130,46 @@ func TestPrepareTrainFillsDefaults(t *testing.T) {
 	})
 }
 
+func TestPrepareTrainInfersTheTask(t *testing.T) {
+	labels := Column{Name: "labels", Type: ColumnNumber, Distinct: 3}
+	many := Column{Name: "many", Type: ColumnNumber, Distinct: 21}
+	halves := Column{Name: "halves", Type: ColumnNumber, Distinct: 3, Fractional: true}
+	tests := []struct {
+		name, algorithm, target, task, want string
+	}{
+		{"a string target is classes", "random_forest", "Species", "", TaskClassification},
+		{"a number target of whole numbers with few values is classes", "random_forest", "labels", "", TaskClassification},
+		{"a number target of whole numbers with many values is a regression", "knn", "many", "", TaskRegression},
+		{"a number target with fractions is a regression", "decision_tree", "halves", "", TaskRegression},
+		{"a request's task wins", "random_forest", "labels", TaskRegression, TaskRegression},
+		{"an algorithm of one task learns it whatever the target", "logistic_regression", "many", "", TaskClassification},
+		{"so does an engine of one task", "random_forest", "halves", "", TaskClassification},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := trainRequest(tt.algorithm)
+			req.Target, req.Task, req.Features = tt.target, tt.task, []string{"Sepal length"}
+			if tt.name == "so does an engine of one task" {
+				req.Params = map[string]any{"engine": "golearn"}
+			}
+			spec, err := PrepareTrain(req, withColumns(labels, many, halves))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if spec.Task != tt.want {
+				t.Errorf("task %q, want %q", spec.Task, tt.want)
+			}
+		})
+	}
+	t.Run("gradient boosting takes features with empty cells", func(t *testing.T) {
+		req := trainRequest("gradient_boosting")
+		req.Features = []string{"gap", "Sepal length"}
+		if _, err := PrepareTrain(req, withColumns(Column{Name: "gap", Type: ColumnNumber, Distinct: 40, Empty: 3})); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
 func TestPrepareTrainRejects(t *testing.T) {
 	gap := Column{Name: "gap", Type: ColumnNumber, Distinct: 40, Empty: 3}
 	color := Column{Name: "color", Type: ColumnString, Distinct: 4}
@@ -144,17 +185,27 @@ func TestPrepareTrainRejects(t *testing.T) {
 		{"a target that is not a column", nil, func(r *JobRequest) { r.Target = "species" },
 			map[string]string{"target": `no column "species"`}},
 		{"a target with empty cells", withColumns(gap), func(r *JobRequest) { r.Target = "gap"; r.Features = []string{"Sepal length"} },
-			map[string]string{"target": `golearn cannot handle missing values: column "gap" has 3 empty cells`}},
-		{"a classification target with too many classes", withColumns(id), func(r *JobRequest) { r.Target = "id" },
+			map[string]string{"target": `column "gap" has 3 empty cells; every training row needs a target`}},
+		{"a classification target with too many classes", withColumns(id), func(r *JobRequest) { r.Target, r.Task = "id", TaskClassification },
 			map[string]string{"target": "too many classes"}},
 		{"a classification target with a single class", withColumns(one), func(r *JobRequest) { r.Target = "one" },
 			map[string]string{"target": "needs at least 2 classes"}},
 		{"a regression target of strings", nil, func(r *JobRequest) { r.Algorithm = "linear_regression" },
-			map[string]string{"target": "linear_regression needs a number target"}},
+			map[string]string{"target": `a regression needs a number target; column "Species" holds strings`}},
+		{"a regression of a string target", nil, func(r *JobRequest) { r.Task = TaskRegression },
+			map[string]string{"target": `a regression needs a number target`}},
+		{"a task the algorithm does not learn", nil, func(r *JobRequest) {
+			r.Algorithm, r.Target, r.Task = "logistic_regression", "Petal width", TaskRegression
+		}, map[string]string{"task": "logistic_regression does not do regression"}},
+		{"a task its engine does not learn", nil, func(r *JobRequest) {
+			r.Target, r.Task, r.Params = "Petal width", TaskRegression, map[string]any{"engine": "golearn"}
+		}, map[string]string{"task": "random_forest engine golearn does not do regression"}},
+		{"an unknown task", nil, func(r *JobRequest) { r.Task = "clustering" },
+			map[string]string{"task": `unknown task "clustering"`}},
 		{"a feature that is not a column", nil, func(r *JobRequest) { r.Features = []string{"Sepal length", "petal"} },
 			map[string]string{"features[1]": `no column "petal"`}},
 		{"a feature with empty cells", withColumns(gap), func(r *JobRequest) { r.Features = []string{"gap"} },
-			map[string]string{"features[0]": "golearn cannot handle missing values"}},
+			map[string]string{"features[0]": `random_forest cannot handle missing values: column "gap" has 3 empty cells (gradient_boosting can)`}},
 		{"a string feature of a numeric-only algorithm", withColumns(color), func(r *JobRequest) {
 			r.Algorithm, r.Target, r.Features = "linear_regression", "Petal width", []string{"Sepal length", "color"}
 		}, map[string]string{"features[1]": `linear_regression takes only number features; column "color" holds strings`}},
@@ -168,7 +219,7 @@ func TestPrepareTrainRejects(t *testing.T) {
 		{"an unknown algorithm", nil, func(r *JobRequest) { r.Algorithm = "svm" },
 			map[string]string{"algorithm": `unknown algorithm "svm"`}},
 		{"an unknown parameter", nil, func(r *JobRequest) { r.Params = map[string]any{"depth": 3} },
-			map[string]string{"params.depth": "unknown parameter of random_forest (it takes trees, features)"}},
+			map[string]string{"params.depth": "unknown parameter of random_forest (it takes engine, trees, criterion, max_features"}},
 		{"a parameter of a parameterless algorithm", nil, func(r *JobRequest) {
 			r.Algorithm, r.Target, r.Features = "linear_regression", "Petal width", []string{"Sepal length"}
 			r.Params = map[string]any{"fit_intercept": true}
@@ -180,13 +231,19 @@ func TestPrepareTrainRejects(t *testing.T) {
 		{"a bool for a number", nil, func(r *JobRequest) { r.Params = map[string]any{"trees": true} },
 			map[string]string{"params.trees": "must be a number"}},
 		{"too few trees", nil, func(r *JobRequest) { r.Params = map[string]any{"trees": 0} },
+			map[string]string{"params.trees": "must be between 1 and 1000"}},
+		{"too many trees", nil, func(r *JobRequest) { r.Params = map[string]any{"trees": 1001} },
+			map[string]string{"params.trees": "must be between 1 and 1000"}},
+		{"too many golearn trees", nil, func(r *JobRequest) { r.Params = map[string]any{"engine": "golearn", "trees": 501} },
 			map[string]string{"params.trees": "must be between 1 and 500"}},
-		{"too many trees", nil, func(r *JobRequest) { r.Params = map[string]any{"trees": 501} },
-			map[string]string{"params.trees": "must be between 1 and 500"}},
-		{"more features per tree than features", nil, func(r *JobRequest) { r.Params = map[string]any{"features": 5} },
+		{"more features per tree than features", nil, func(r *JobRequest) { r.Params = map[string]any{"engine": "golearn", "features": 5} },
 			map[string]string{"params.features": "must be at most 4, the number of features"}},
-		{"no features per tree", nil, func(r *JobRequest) { r.Params = map[string]any{"features": 0} },
+		{"no features per tree", nil, func(r *JobRequest) { r.Params = map[string]any{"engine": "golearn", "features": 0} },
 			map[string]string{"params.features": "must be between 1 and 4"}},
+		{"features per tree for engine cart", nil, func(r *JobRequest) { r.Params = map[string]any{"features": 2} },
+			map[string]string{"params.features": "not a parameter of random_forest engine cart"}},
+		{"more features per split than features", nil, func(r *JobRequest) { r.Params = map[string]any{"max_features": 5} },
+			map[string]string{"params.max_features": "must be at most 4, the number of features"}},
 		{"a C of zero", nil, func(r *JobRequest) { r.Algorithm, r.Params = "logistic_regression", map[string]any{"C": 0} },
 			map[string]string{"params.C": "must be greater than 0 and at most 1000000"}},
 		{"a negative C", nil, func(r *JobRequest) { r.Algorithm, r.Params = "logistic_regression", map[string]any{"C": -1.5} },
@@ -195,11 +252,17 @@ func TestPrepareTrainRejects(t *testing.T) {
 			map[string]string{"params.penalty": `must be one of "l2", "l1"`}},
 		{"a distance given as a number", nil, func(r *JobRequest) { r.Algorithm, r.Params = "knn", map[string]any{"distance": 2} },
 			map[string]string{"params.distance": `must be one of "euclidean", "manhattan", "cosine"`}},
-		{"an unknown rule", nil, func(r *JobRequest) { r.Algorithm, r.Params = "decision_tree", map[string]any{"rule": "chi2"} },
-			map[string]string{"params.rule": "must be one of"}},
-		{"pruning with most of the rows", nil, func(r *JobRequest) { r.Algorithm, r.Params = "decision_tree", map[string]any{"prune": 0.6} },
-			map[string]string{"params.prune": "must be between 0 and 0.5"}},
-		{"too few bins", nil, func(r *JobRequest) { r.Algorithm, r.Params = "naive_bayes", map[string]any{"bins": 1} },
+		{"an unknown rule", nil, func(r *JobRequest) {
+			r.Algorithm, r.Params = "decision_tree", map[string]any{"engine": "golearn", "rule": "chi2"}
+		}, map[string]string{"params.rule": "must be one of"}},
+		{"pruning with most of the rows", nil, func(r *JobRequest) {
+			r.Algorithm, r.Params = "decision_tree", map[string]any{"engine": "golearn", "prune": 0.6}
+		}, map[string]string{"params.prune": "must be between 0 and 0.5"}},
+		{"a golearn parameter of engine cart", nil, func(r *JobRequest) { r.Algorithm, r.Params = "decision_tree", map[string]any{"rule": "gini"} },
+			map[string]string{"params.rule": "not a parameter of decision_tree engine cart"}},
+		{"too few bins", nil, func(r *JobRequest) {
+			r.Algorithm, r.Params = "naive_bayes", map[string]any{"kind": "bernoulli", "bins": 1}
+		},
 			map[string]string{"params.bins": "must be between 2 and 100"}},
 		{"more neighbours than training rows", &Dataset{Rows: 10, Columns: irisDataset().Columns}, func(r *JobRequest) {
 			r.Algorithm, r.Params = "knn", map[string]any{"k": 9}
@@ -224,7 +287,7 @@ func TestPrepareTrainRejects(t *testing.T) {
 			r.Target, r.Features, r.Params = "nope", []string{"gap", "missing"}, map[string]any{"trees": -1, "depth": 2}
 		}, map[string]string{
 			"target": `no column "nope"`, "features[0]": "missing values", "features[1]": `no column "missing"`,
-			"params.trees": "between 1 and 500", "params.depth": "unknown parameter",
+			"params.trees": "between 1 and 1000", "params.depth": "unknown parameter",
 		}},
 	}
 	for _, tt := range tests {

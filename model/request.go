@@ -41,6 +41,9 @@ func (r *JobRequest) validTrain(p map[string]string) {
 	case !KnownAlgorithm(r.Algorithm):
 		p["algorithm"] = fmt.Sprintf("unknown algorithm %q", r.Algorithm)
 	}
+	if r.Task != "" && r.Task != TaskClassification && r.Task != TaskRegression {
+		p["task"] = fmt.Sprintf("unknown task %q (want classification or regression)", r.Task)
+	}
 	seen := map[string]bool{}
 	for i, f := range r.Features {
 		switch {
@@ -91,7 +94,7 @@ func (r *JobRequest) validScore(p map[string]string) {
 		name string
 		set  bool
 	}{
-		{"target", r.Target != ""}, {"features", r.Features != nil}, {"algorithm", r.Algorithm != ""},
+		{"target", r.Target != ""}, {"features", r.Features != nil}, {"algorithm", r.Algorithm != ""}, {"task", r.Task != ""},
 		{"params", r.Params != nil}, {"validation", r.Validation != nil}, {"set_alias", r.SetAlias != ""},
 	} {
 		if f.set {

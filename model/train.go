@@ -18,11 +18,22 @@ type TrainSpec struct {
 }
 
 // TrainResult is a trained model: its serialized artifact, the classes it
-// predicts (classification), and its evaluation.
+// predicts (classification), its evaluation, and what the learner reports
+// of the stored model (nil or 0 when it reports nothing).
 type TrainResult struct {
-	Artifact []byte
-	Classes  []string
-	Metrics  Metrics
+	Artifact           []byte
+	Classes            []string
+	Metrics            Metrics
+	FeatureImportances []FeatureImportance
+	Iterations         int
+}
+
+// FeatureImportance is how much one feature contributed to a tree model:
+// its share of the impurity decrease of every split on it (a string
+// feature's one-hot columns together). A model's importances sum to 1.
+type FeatureImportance struct {
+	Feature    string  `json:"feature" bson:"feature"`
+	Importance float64 `json:"importance" bson:"importance"`
 }
 
 // Trainer fits models.

@@ -32,6 +32,11 @@ type ModelVersion struct {
 	JobID        string         `json:"job_id" bson:"job_id"`
 	CreatedAt    time.Time      `json:"created_at" bson:"created_at"`
 	TrainSeconds float64        `json:"train_seconds" bson:"train_seconds"`
+	// FeatureImportances, for tree models, in feature order; they sum to 1.
+	FeatureImportances []FeatureImportance `json:"feature_importances,omitempty" bson:"feature_importances,omitempty"`
+	// Iterations, for gradient boosting, is how many iterations the model
+	// kept: params.iterations, or fewer when early stopping stopped it.
+	Iterations int `json:"iterations,omitempty" bson:"iterations,omitempty"`
 }
 
 // DatasetRef names the dataset a version was trained on, as it was then.

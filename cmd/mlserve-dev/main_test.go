@@ -4,15 +4,15 @@ import (
 	"os"
 	"testing"
 
+	"gitlab.com/mlserve/mlserve/internal/learners"
 	"gitlab.com/mlserve/mlserve/internal/trainproc"
-	"gitlab.com/mlserve/mlserve/model/golearn"
 )
 
 // TestMain lets the test binary serve as the training child process, as
 // main does for the real binary.
 func TestMain(m *testing.M) {
 	if trainproc.IsChild() {
-		os.Exit(trainproc.ServeChild(golearn.NewTrainer()))
+		os.Exit(trainproc.ServeChild(learners.NewTrainer()))
 	}
 	os.Exit(m.Run())
 }

@@ -7,10 +7,10 @@ import (
 
 	"gitlab.com/mlserve/mlserve/api"
 	"gitlab.com/mlserve/mlserve/internal/config"
+	"gitlab.com/mlserve/mlserve/internal/learners"
 	"gitlab.com/mlserve/mlserve/internal/modelcache"
 	"gitlab.com/mlserve/mlserve/internal/redisx"
 	"gitlab.com/mlserve/mlserve/internal/tasks"
-	"gitlab.com/mlserve/mlserve/model/golearn"
 )
 
 // ServeAPI serves the HTTP API on ln until ctx is done, then shuts down
@@ -22,7 +22,7 @@ func ServeAPI(ctx context.Context, cfg *config.Config, b *Backends, ln net.Liste
 	models := modelcache.New(modelcache.Options{
 		Versions:  b.Store,
 		Artifacts: b.Store,
-		Loader:    golearn.NewPredictorLoader(),
+		Loader:    learners.NewPredictorLoader(),
 		MaxBytes:  cfg.Cache.Bytes,
 		Refresh:   cfg.Cache.Refresh,
 		Watcher:   redisx.NewSubscriber(b.Redis, logger),

@@ -5,12 +5,12 @@ import (
 
 	"gitlab.com/mlserve/mlserve/internal/config"
 	"gitlab.com/mlserve/mlserve/internal/dscache"
+	"gitlab.com/mlserve/mlserve/internal/learners"
 	"gitlab.com/mlserve/mlserve/internal/modelcache"
 	"gitlab.com/mlserve/mlserve/internal/redisx"
 	"gitlab.com/mlserve/mlserve/internal/tasks"
 	"gitlab.com/mlserve/mlserve/internal/trainproc"
 	"gitlab.com/mlserve/mlserve/model"
-	"gitlab.com/mlserve/mlserve/model/golearn"
 	"gitlab.com/mlserve/mlserve/worker"
 )
 
@@ -26,7 +26,7 @@ func Handlers(cfg *config.Config, b *Backends, logger *slog.Logger) (handlers wo
 	models := modelcache.New(modelcache.Options{
 		Versions:  b.Store,
 		Artifacts: b.Store,
-		Loader:    golearn.NewPredictorLoader(),
+		Loader:    learners.NewPredictorLoader(),
 		MaxBytes:  cfg.Cache.Bytes,
 		Logger:    logger.With("component", "modelcache"),
 	})

@@ -10,8 +10,8 @@ import (
 	"syscall"
 
 	"gitlab.com/mlserve/mlserve/internal/config"
+	"gitlab.com/mlserve/mlserve/internal/learners"
 	"gitlab.com/mlserve/mlserve/internal/trainproc"
-	"gitlab.com/mlserve/mlserve/model/golearn"
 )
 
 // Run is the signature of a binary's whole program (Mat Ryer's run): main
@@ -24,7 +24,7 @@ type Run func(ctx context.Context, args []string, getenv func(string) string, st
 // other than --help exits 1 after printing it prefixed with name.
 func Main(name string, run Run) {
 	if trainproc.IsChild() {
-		os.Exit(trainproc.ServeChild(golearn.NewTrainer()))
+		os.Exit(trainproc.ServeChild(learners.NewTrainer()))
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr)

@@ -30,8 +30,8 @@ func TestInspectRealDatasets(t *testing.T) {
 		{name: "iris has 150 rows of four measurements and a species", file: "iris.csv", rows: 150,
 			columns: []model.Column{
 				// Distinct counts from awk over the file's columns.
-				{Name: "Sepal length", Type: num, Distinct: 35}, {Name: "Sepal width", Type: num, Distinct: 23},
-				{Name: "Petal length", Type: num, Distinct: 43}, {Name: "Petal width", Type: num, Distinct: 22},
+				{Name: "Sepal length", Type: num, Distinct: 35, Fractional: true}, {Name: "Sepal width", Type: num, Distinct: 23, Fractional: true},
+				{Name: "Petal length", Type: num, Distinct: 43, Fractional: true}, {Name: "Petal width", Type: num, Distinct: 22, Fractional: true},
 				{Name: "Species", Type: str, Distinct: 3},
 			}},
 		{name: "house votes has 435 rows of 16 votes and a party", file: "house-votes-84.csv", rows: 435,

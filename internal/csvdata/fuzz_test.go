@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -145,7 +146,7 @@ func reference(data []byte, lim Limits) (*Summary, bool) {
 			return nil, false
 		}
 		names[name] = true
-		typ, seen := model.ColumnNumber, false
+		typ, seen, fractional := model.ColumnNumber, false, false
 		var empty int64
 		distinct := map[string]bool{}
 		for _, rec := range records[1:] {
@@ -158,14 +159,17 @@ func reference(data []byte, lim Limits) (*Summary, bool) {
 			if len(distinct) < model.DistinctCap {
 				distinct[v] = true
 			}
-			if _, ok := ParseNumber(rec[i]); !ok {
+			f, ok := ParseNumber(rec[i])
+			if !ok {
 				typ = model.ColumnString
 			}
+			fractional = fractional || f != math.Trunc(f)
 		}
 		if !seen {
 			typ = model.ColumnString
 		}
-		sum.Columns = append(sum.Columns, model.Column{Name: name, Type: typ, Distinct: len(distinct), Empty: empty})
+		sum.Columns = append(sum.Columns, model.Column{Name: name, Type: typ, Distinct: len(distinct), Empty: empty,
+			Fractional: typ == model.ColumnNumber && fractional})
 	}
 	return sum, true
 }

@@ -84,3 +84,15 @@ func isNumber(s string) bool {
 	_, ok := ParseNumber(s)
 	return ok
 }
+
+// wholeNumber reports whether v, a cell isNumber accepts, is a whole
+// number: its digits after a decimal point are all 0 ("3", "-2.00"), or,
+// with an exponent, its value is.
+func wholeNumber(v string) bool {
+	if strings.ContainsAny(v, "eE") {
+		f, _ := ParseNumber(v)
+		return f == math.Trunc(f)
+	}
+	_, frac, ok := strings.Cut(v, ".")
+	return !ok || strings.Trim(frac, "0") == ""
+}

@@ -55,3 +55,14 @@ func FuzzIsNumber(f *testing.F) {
 		}
 	})
 }
+
+func TestWholeNumber(t *testing.T) {
+	for v, want := range map[string]bool{
+		"3": true, "-2.00": true, "+7.": true, "1e3": true, "1.5e1": true, "0.0": true,
+		"2.5": false, "-0.01": false, "1.25e1": false, ".5": false, "1e-3": false,
+	} {
+		if got := wholeNumber(v); got != want {
+			t.Errorf("wholeNumber(%q) = %v, want %v", v, got, want)
+		}
+	}
+}

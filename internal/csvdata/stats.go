@@ -10,9 +10,10 @@ import (
 // columnStats is what Inspect learns about one column as rows stream by:
 // its kind, its empty cells and its distinct values.
 type columnStats struct {
-	kind     kind
-	empty    int64
-	distinct distinctSet
+	kind       kind
+	empty      int64
+	distinct   distinctSet
+	fractional bool // a number seen so far is not a whole number
 }
 
 // see counts one cell. Values are compared trimmed, as they are typed.
@@ -23,12 +24,16 @@ func (s *columnStats) see(v string) {
 		return
 	}
 	s.kind = s.kind.see(v)
+	if s.kind == kindNumber && !s.fractional {
+		s.fractional = !wholeNumber(v)
+	}
 	s.distinct.add(v)
 }
 
 // column returns the column named name as Inspect reports it.
 func (s *columnStats) column(name string) model.Column {
-	return model.Column{Name: name, Type: s.kind.columnType(), Distinct: s.distinct.n, Empty: s.empty}
+	return model.Column{Name: name, Type: s.kind.columnType(), Distinct: s.distinct.n, Empty: s.empty,
+		Fractional: s.kind == kindNumber && s.fractional}
 }
 
 // distinctSlots is the size of a distinctSet's table: a power of two at

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"io"
+	"math"
 	"strings"
 	"unicode/utf8"
 
@@ -55,6 +56,12 @@ const internLimit = 1 << 16
 // number"), for a column the header lacks, a malformed CSV or a bad cell;
 // an error of r itself, wrapped.
 func ReadTable(r io.Reader, columns []model.Column) (*Table, error) {
+	return ReadTableMissing(r, columns, nil)
+}
+
+// ReadTableMissing is ReadTable where an empty cell of number column i is
+// read as NaN when missing[i] (missing may be shorter than columns, or nil).
+func ReadTableMissing(r io.Reader, columns []model.Column, missing []bool) (*Table, error) {
 	src := newSource(r, 0)
 	br := bufio.NewReaderSize(src, bufferSize)
 	bom, err := skipBOM(br)
@@ -108,6 +115,9 @@ func ReadTable(r io.Reader, columns []model.Column) (*Table, error) {
 				continue
 			}
 			f, ok := ParseNumber(v)
+			if !ok && v == "" && i < len(missing) && missing[i] {
+				f, ok = math.NaN(), true
+			}
 			if !ok {
 				line, _ := cr.FieldPos(at[i])
 				if v == "" {

@@ -3,6 +3,7 @@ package csvdata
 import (
 	"encoding/csv"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -55,6 +56,21 @@ func TestReadTable(t *testing.T) {
 		}
 		if got := tab.Column("b").Strings; !reflect.DeepEqual(got, []string{"x", "y"}) {
 			t.Errorf("b = %q", got)
+		}
+	})
+	t.Run("empty number cells read as NaN where missing values are allowed, and are refused elsewhere", func(t *testing.T) {
+		input := "a,b\n1, \n,2\n"
+		tab, err := ReadTableMissing(strings.NewReader(input), []model.Column{num("a"), num("b")}, []bool{true, true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, b := tab.Column("a").Numbers, tab.Column("b").Numbers
+		if a[0] != 1 || !math.IsNaN(a[1]) || !math.IsNaN(b[0]) || b[1] != 2 {
+			t.Errorf("a = %v, b = %v", a, b)
+		}
+		_, err = ReadTableMissing(strings.NewReader(input), []model.Column{num("a"), num("b")}, []bool{true})
+		if model.ErrorCode(err) != model.CodeInvalid || !strings.Contains(model.ErrorMessage(err), `line 2: column "b" is empty`) {
+			t.Errorf("b without missing values: %v", err)
 		}
 	})
 	t.Run("a number column may be read as strings, keeping the text", func(t *testing.T) {

@@ -14,8 +14,8 @@ import (
 	"testing"
 
 	"gitlab.com/mlserve/mlserve/internal/csvdata"
+	"gitlab.com/mlserve/mlserve/internal/learners"
 	"gitlab.com/mlserve/mlserve/model"
-	"gitlab.com/mlserve/mlserve/model/golearn"
 )
 
 // testFile returns a dataset of the repository's testdata.
@@ -65,11 +65,11 @@ func train(tb testing.TB, key string, data []byte, req model.JobRequest) model.P
 		errors.As(err, &e)
 		tb.Fatalf("PrepareTrain(%+v): %v %v", req, err, e.Fields)
 	}
-	res, err := golearn.NewTrainer().Train(context.Background(), *spec, bytes.NewReader(data), nil)
+	res, err := learners.NewTrainer().Train(context.Background(), *spec, bytes.NewReader(data), nil)
 	if err != nil {
 		tb.Fatalf("Train(%+v): %v", spec, err)
 	}
-	p, err := golearn.NewPredictorLoader().LoadPredictor(res.Artifact)
+	p, err := learners.NewPredictorLoader().LoadPredictor(res.Artifact)
 	if err != nil {
 		tb.Fatal(err)
 	}

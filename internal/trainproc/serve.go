@@ -19,7 +19,7 @@ import (
 // Runner. A main calls it before anything else:
 //
 //	if trainproc.IsChild() {
-//		os.Exit(trainproc.ServeChild(golearn.NewTrainer()))
+//		os.Exit(trainproc.ServeChild(learners.NewTrainer()))
 //	}
 func IsChild() bool {
 	return os.Getenv(childEnv) == "1"

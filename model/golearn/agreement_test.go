@@ -12,6 +12,7 @@ import (
 	"github.com/sjwhitworth/golearn/naive"
 	"github.com/sjwhitworth/golearn/trees"
 
+	"gitlab.com/mlserve/mlserve/internal/learn"
 	"gitlab.com/mlserve/mlserve/model"
 )
 
@@ -32,7 +33,7 @@ func encoded(t *testing.T, f *csvFile, m *Model, rows []int) ([][]float64, []int
 	for j := range cols {
 		features[j] = tab.Column(cols[j])
 	}
-	x := m.enc.encode(features, rows)
+	x := m.enc.Encode(features, rows)
 	var y []int
 	if m.h.Task == model.TaskClassification {
 		target := f.column(t, m.h.Target)
@@ -59,9 +60,9 @@ func TestTreesAgreeWithGolearn(t *testing.T) {
 				if err := json.Unmarshal(payload, &roots); err != nil {
 					t.Fatalf("golearn cannot read the payload: %v", err)
 				}
-				rows := allRows(len(f.records))
+				rows := learn.AllRows(len(f.records))
 				x, y := encoded(t, f, m, rows)
-				inst := treeInstances(x, y, m.h.Classes, rows, allRows(m.h.Dims))
+				inst := treeInstances(x, y, m.h.Classes, rows, learn.AllRows(m.h.Dims))
 				ours := treesOf(m)
 				for i, root := range roots {
 					pred, err := root.Predict(inst)
@@ -113,7 +114,7 @@ func TestLogisticRegressionAgreesWithLiblinear(t *testing.T) {
 			if err := linear_models.Load(ll, path); err != nil {
 				t.Fatal(err)
 			}
-			rows := allRows(len(f.records))
+			rows := learn.AllRows(len(f.records))
 			x, _ := encoded(t, f, m, rows)
 			for r := range rows {
 				want := int(linear_models.Predict(ll, append(x[r], 1)))
@@ -140,7 +141,7 @@ func TestNaiveBayesAgreesWithGolearn(t *testing.T) {
 			if err := nb.Load(path); err != nil {
 				t.Fatalf("golearn cannot load the payload: %v", err)
 			}
-			rows := allRows(len(f.records))
+			rows := learn.AllRows(len(f.records))
 			x, y := encoded(t, f, m, rows)
 			pred, err := nb.Predict(binaryInstances(x, y, m.h.Classes, rows))
 			if err != nil {
@@ -161,7 +162,7 @@ func TestLinearRegressionAgreesWithGolearn(t *testing.T) {
 		Features: []string{"Sepal length", "Sepal width", "Petal length"}})
 	res := f.train(t, spec)
 	m := load(t, res.Artifact)
-	train, _ := holdoutSplit(len(f.records), 0.2, 1)
+	train, _ := learn.HoldoutSplit(len(f.records), 0.2, 1)
 	x, _ := encoded(t, f, m, train)
 	target := f.numbers(t, "Petal width")
 	var v []float64
@@ -169,10 +170,10 @@ func TestLinearRegressionAgreesWithGolearn(t *testing.T) {
 		v = append(v, target[r])
 	}
 	lr := linear_models.NewLinearRegression()
-	if err := lr.Fit(regressionInstances(x, v, allRows(len(x)), m.h.Dims)); err != nil {
+	if err := lr.Fit(regressionInstances(x, v, learn.AllRows(len(x)), m.h.Dims)); err != nil {
 		t.Fatal(err)
 	}
-	pred, err := lr.Predict(regressionInstances(x, v, allRows(len(x)), m.h.Dims))
+	pred, err := lr.Predict(regressionInstances(x, v, learn.AllRows(len(x)), m.h.Dims))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,7 +191,7 @@ func TestSplitRuleAgreesWithGolearn(t *testing.T) {
 	// golearn's threshold sweep miscounts its index past repeated values
 	// (see splitRule), and breaks ties between attributes in map order:
 	// on distinct random values neither happens, and the rules must agree.
-	r := newRand(5, 0)
+	r := learn.NewRand(5, 0)
 	classes := []string{"a", "b", "c"}
 	for trial := range 20 {
 		x := make([][]float64, 60)
@@ -199,7 +200,7 @@ func TestSplitRuleAgreesWithGolearn(t *testing.T) {
 			x[i] = []float64{r.Float64(), r.Float64(), r.Float64()}
 			y[i] = int(3*x[i][trial%3]+0.3*r.Float64()) % 3
 		}
-		inst := treeInstances(x, y, classes, allRows(len(x)), []int{0, 1, 2})
+		inst := treeInstances(x, y, classes, learn.AllRows(len(x)), []int{0, 1, 2})
 		for _, tt := range []struct {
 			criterion string
 			golearn   trees.RuleGenerator

@@ -4,13 +4,16 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 
+	"gitlab.com/mlserve/mlserve/internal/learn"
 	"gitlab.com/mlserve/mlserve/model"
 )
 
-// magic starts every artifact: its format, and the envelope's version.
-const magic = "mlserve-golearn 1\n"
+// Magic starts every artifact this package writes: its format, and the
+// envelope's version.
+const Magic = "mlserve-golearn 1\n"
 
 // library is the training library and version every artifact records.
 const library = "github.com/sjwhitworth/golearn v0.0.0-20221228163002-74ae077eafb2"
@@ -38,11 +41,11 @@ type header struct {
 	Features  []model.Column `json:"features"`
 	// Encodings say how each feature becomes the Dims columns the model
 	// was fitted on, in feature order.
-	Encodings []encoding   `json:"encodings"`
-	Dims      int          `json:"dims"`
-	Classes   []string     `json:"classes,omitempty"`
-	KNN       *knnSettings `json:"knn,omitempty"`
-	Payload   string       `json:"payload"`
+	Encodings []learn.Encoding `json:"encodings"`
+	Dims      int              `json:"dims"`
+	Classes   []string         `json:"classes,omitempty"`
+	KNN       *knnSettings     `json:"knn,omitempty"`
+	Payload   string           `json:"payload"`
 	// PayloadBytes is the payload's length, a check against truncation.
 	PayloadBytes int `json:"payload_bytes"`
 }
@@ -62,8 +65,8 @@ func marshalArtifact(h *header, payload []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("marshal the artifact header: %w", err)
 	}
-	out := make([]byte, 0, len(magic)+len(b)+1+len(payload))
-	out = append(out, magic...)
+	out := make([]byte, 0, len(Magic)+len(b)+1+len(payload))
+	out = append(out, Magic...)
 	out = append(out, b...)
 	out = append(out, '\n')
 	return append(out, payload...), nil
@@ -71,7 +74,7 @@ func marshalArtifact(h *header, payload []byte) ([]byte, error) {
 
 // parseArtifact splits an artifact into its checked header and payload.
 func parseArtifact(artifact []byte) (*header, []byte, error) {
-	rest, ok := bytes.CutPrefix(artifact, []byte(magic))
+	rest, ok := bytes.CutPrefix(artifact, []byte(Magic))
 	if !ok {
 		return nil, nil, fmt.Errorf("not an mlserve golearn artifact, or one of another version")
 	}
@@ -91,14 +94,16 @@ func parseArtifact(artifact []byte) (*header, []byte, error) {
 	return &h, payload, nil
 }
 
-// check validates everything in h that predicting relies on.
+// check validates everything in h that predicting relies on, and
+// normalizes its params. Artifacts written before algorithms had variants
+// record none: theirs is golearn's.
 func (h *header) check(payloadBytes int) error {
 	alg, ok := model.LookupAlgorithm(h.Algorithm)
-	l, ok2 := learnerFor(h.Algorithm)
+	l, ok2 := learnerFor(h.Algorithm, h.Task)
 	switch {
-	case !ok || !ok2:
+	case !ok:
 		return fmt.Errorf("unknown algorithm %q", h.Algorithm)
-	case h.Task != alg.Task:
+	case !ok2:
 		return fmt.Errorf("task %q for %s", h.Task, h.Algorithm)
 	case h.Payload != l.payload:
 		return fmt.Errorf("payload %q for %s", h.Payload, h.Algorithm)
@@ -109,12 +114,25 @@ func (h *header) check(payloadBytes int) error {
 	case len(h.Features) == 0 || len(h.Encodings) != len(h.Features):
 		return fmt.Errorf("%d features, %d encodings", len(h.Features), len(h.Encodings))
 	}
-	params, err := model.CheckParams(h.Algorithm, h.Params, len(h.Features))
+	given := h.Params
+	if alg.Variant != "" {
+		given = maps.Clone(h.Params)
+		if given == nil {
+			given = map[string]any{}
+		}
+		if _, set := given[alg.Variant]; !set {
+			given[alg.Variant] = golearnVariant(alg)
+		}
+		if given[alg.Variant] != golearnVariant(alg) {
+			return fmt.Errorf("%s %v, not golearn's", alg.Variant, given[alg.Variant])
+		}
+	}
+	params, err := model.CheckParams(h.Algorithm, h.Task, given, h.Features)
 	if err != nil {
 		return fmt.Errorf("params: %v", err)
 	}
 	h.Params = params
-	if alg.Task == model.TaskClassification {
+	if h.Task == model.TaskClassification {
 		if len(h.Classes) < 2 || len(h.Classes) > model.MaxClasses || !sortedUnique(h.Classes) {
 			return fmt.Errorf("%d classes, or not sorted and distinct", len(h.Classes))
 		}
@@ -127,10 +145,10 @@ func (h *header) check(payloadBytes int) error {
 			return fmt.Errorf("feature %q twice", h.Features[i].Name)
 		}
 		names[h.Features[i].Name] = true
-		if err := checkEncoding(h.Features[i], &h.Encodings[i], alg, l.style); err != nil {
+		if err := checkEncoding(h.Features[i], &h.Encodings[i], alg, l.binned); err != nil {
 			return fmt.Errorf("feature %d: %w", i, err)
 		}
-		width += h.Encodings[i].width()
+		width += h.Encodings[i].Width()
 	}
 	if width != h.Dims {
 		return fmt.Errorf("encodings of %d columns, the header says %d", width, h.Dims)
@@ -144,23 +162,23 @@ func (h *header) check(payloadBytes int) error {
 	return nil
 }
 
-func checkEncoding(f model.Column, e *encoding, alg model.Algorithm, style int) error {
+func checkEncoding(f model.Column, e *learn.Encoding, alg model.Algorithm, binned bool) error {
 	if f.Name == "" || e.Feature != f.Name {
 		return fmt.Errorf("encoding of %q for feature %q", e.Feature, f.Name)
 	}
 	switch {
 	case f.Type == model.ColumnString && alg.StringFeatures:
-		if e.Kind != kindOneHot || len(e.Levels) == 0 || !sortedUnique(e.Levels) {
+		if e.Kind != learn.KindOneHot || len(e.Levels) == 0 || !sortedUnique(e.Levels) {
 			return fmt.Errorf("a string feature encoded %q with %d levels", e.Kind, len(e.Levels))
 		}
 	case f.Type != model.ColumnNumber:
 		return fmt.Errorf("type %q", f.Type)
-	case style == styleBinary:
-		if e.Kind != kindBins || e.Bins < 2 || e.Bins > maxBins || !(e.Min <= e.Max) || len(e.Occupied) == 0 ||
+	case binned:
+		if e.Kind != learn.KindBins || e.Bins < 2 || e.Bins > maxBins || !(e.Min <= e.Max) || len(e.Occupied) == 0 ||
 			!sortedUniqueInts(e.Occupied) || e.Occupied[0] < 0 || e.Occupied[len(e.Occupied)-1] >= e.Bins {
 			return fmt.Errorf("a number feature with bad bins")
 		}
-	case e.Kind != kindNumber:
+	case e.Kind != learn.KindNumber:
 		return fmt.Errorf("a number feature encoded %q", e.Kind)
 	}
 	return nil

@@ -10,6 +10,7 @@ import (
 	"github.com/sjwhitworth/golearn/ensemble"
 	"github.com/sjwhitworth/golearn/trees"
 
+	"gitlab.com/mlserve/mlserve/internal/learn"
 	"gitlab.com/mlserve/mlserve/model"
 )
 
@@ -49,7 +50,7 @@ func benchForest(b *testing.B) *forestBench {
 		if fb.fast, err = NewPredictorLoader().LoadPredictor(fb.art); err != nil {
 			b.Fatal(err)
 		}
-		fb.rows = f.rows(b, fb.ref.Features(), allRows(len(f.records)))
+		fb.rows = f.rows(b, fb.ref.Features(), learn.AllRows(len(f.records)))
 		for _, r := range fb.rows {
 			fb.singles = append(fb.singles, batchOf([]Row{r}))
 		}
@@ -128,7 +129,7 @@ func BenchmarkForest(b *testing.B) {
 		classes := fb.ref.Classes()
 		b.ReportAllocs()
 		for i := 0; b.Loop(); i++ {
-			inst := treeInstances(x, make([]int, len(x)), classes, []int{i % len(x)}, allRows(len(x[0])))
+			inst := treeInstances(x, make([]int, len(x)), classes, []int{i % len(x)}, learn.AllRows(len(x[0])))
 			votes := map[string]int{}
 			for _, root := range roots {
 				pred, err := root.Predict(inst)
@@ -178,7 +179,7 @@ func BenchmarkForest(b *testing.B) {
 // predictor, defaults for every parameter.
 func BenchmarkFastBatch(b *testing.B) {
 	f := testdata(b, "iris.csv")
-	for _, alg := range model.Algorithms() {
+	for _, alg := range algorithmNames() {
 		req := model.JobRequest{Target: "Species", Algorithm: alg}
 		if alg == "linear_regression" {
 			req.Target, req.Features = "Petal width", []string{"Sepal length", "Sepal width", "Petal length"}
@@ -188,7 +189,7 @@ func BenchmarkFastBatch(b *testing.B) {
 			b.Fatal(err)
 		}
 		rows := make([]Row, batchRows)
-		iris := f.rows(b, p.Features(), allRows(len(f.records)))
+		iris := f.rows(b, p.Features(), learn.AllRows(len(f.records)))
 		for i := range rows {
 			rows[i] = iris[i%len(iris)]
 		}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"gitlab.com/mlserve/mlserve/internal/learn"
 	"gitlab.com/mlserve/mlserve/model"
 )
 
@@ -58,14 +59,14 @@ func TestTrainingIsDeterministic(t *testing.T) {
 
 func TestSeedsChangeTheSplit(t *testing.T) {
 	t.Run("a different seed holds out different rows", func(t *testing.T) {
-		_, a := holdoutSplit(150, 0.2, 1)
-		_, b := holdoutSplit(150, 0.2, 2)
+		_, a := learn.HoldoutSplit(150, 0.2, 1)
+		_, b := learn.HoldoutSplit(150, 0.2, 2)
 		if slices.Equal(a, b) {
 			t.Error("seeds 1 and 2 hold out the same rows")
 		}
 	})
 	t.Run("a different seed deals different folds", func(t *testing.T) {
-		if reflect.DeepEqual(foldSplit(150, 5, 1), foldSplit(150, 5, 2)) {
+		if reflect.DeepEqual(learn.FoldSplit(150, 5, 1), learn.FoldSplit(150, 5, 2)) {
 			t.Error("seeds 1 and 2 deal the same folds")
 		}
 	})

@@ -1,6 +1,7 @@
 package golearn
 
 import (
+	"gitlab.com/mlserve/mlserve/internal/learn"
 	"gitlab.com/mlserve/mlserve/model"
 )
 
@@ -11,25 +12,25 @@ import (
 // row. The reference is pure Go over immutable state, safe for concurrent
 // use (see Model), so unlike golearn's own predictors it needs no lock.
 type referencePredictor struct {
-	common
+	learn.Base
 	p predictor
 }
 
-func newReferencePredictor(b common, m *Model) *referencePredictor {
-	return &referencePredictor{common: b, p: m.p}
+func newReferencePredictor(b learn.Base, m *Model) *referencePredictor {
+	return &referencePredictor{Base: b, p: m.p}
 }
 
 // Predict implements model.Predictor.
 func (p *referencePredictor) Predict(in *model.Batch, out *model.Output) {
-	buf := make([]float64, p.enc.width)
+	buf := make([]float64, p.Enc.Width)
 	for r := range in.Rows {
-		o := p.p.predict(p.enc.row(in, r, buf))
-		if p.task == model.TaskRegression {
+		o := p.p.predict(p.Enc.Row(in, r, buf))
+		if p.Kind == model.TaskRegression {
 			out.Values[r] = o.value
 			continue
 		}
 		out.Classes[r] = int32(o.class)
-		if probs := p.probsRow(out, r); probs != nil {
+		if probs := p.ProbsRow(out, r); probs != nil {
 			copy(probs, o.probs)
 		}
 	}

@@ -2,14 +2,16 @@ package golearn
 
 import (
 	"math"
+	"sync"
 
 	"github.com/sjwhitworth/golearn/metrics/pairwise"
 
+	"gitlab.com/mlserve/mlserve/internal/learn"
 	"gitlab.com/mlserve/mlserve/model"
 )
 
-// maxFastK bounds the neighbours knnPredictor keeps on its stack: k is at
-// most 100 (model.Catalog), which header.check enforces.
+// maxFastK bounds the neighbours knnPredictor keeps per row: k is at most
+// 100 (model.Catalog), which header.check enforces.
 const maxFastK = 100
 
 // Distances knnPredictor computes.
@@ -19,27 +21,48 @@ const (
 	distCosine
 )
 
+// The blocks of the distance computation: knnQueries rows of a batch are
+// scanned together against knnTrainBlock training rows at a time, so a
+// block of the training matrix is read from memory once per knnQueries
+// rows and stays in the cache while they are compared with it.
+const (
+	knnQueries    = 8
+	knnTrainBlock = 256
+)
+
 // knnPredictor predicts as knnModel does, with golearn's distance
 // arithmetic written out over one flat matrix of the training rows: the
 // same operations in the same order (pairwise.Euclidean: the differences,
 // their squares, summed in column order, the square root; Manhattan: the
 // absolute differences summed; Cosine: 1 − x·y / (‖x‖‖y‖), each dot
 // product summed in column order), so every distance, and so the ranking,
-// is the reference's. The k nearest are kept by insertion in a sorted
-// array as the rows are scanned in training order, which ranks equal
-// distances by training order as knnModel's sort does.
+// is the reference's. Each row's k nearest are kept by insertion in a
+// sorted array as the training rows are scanned in training order (block
+// by block, every block in order), which ranks equal distances by
+// training order as knnModel's sort does. A Euclidean square root is
+// taken only for a sum no greater than the k-th nearest's: a larger sum
+// cannot have a smaller root.
 type knnPredictor struct {
-	common
+	learn.Base
 	k        int
 	distance int
 	dims     int
 	train    []float64 // the training rows, row by row
 	lengths  []float64 // cosine: each training row's ‖y‖
-	labels   []int32
+	labels   []int32   // classification
+	values   []float64 // regression
+	rows     int
+	scratch  sync.Pool // *knnScratch
 }
 
-func newKNNPredictor(b common, m *knnModel) *knnPredictor {
-	p := &knnPredictor{common: b, k: m.k, labels: make([]int32, len(m.rows))}
+// knnScratch is one Predict call's working memory.
+type knnScratch struct {
+	top     [knnQueries][maxFastK]neighbour
+	queries []float64 // knnQueries encoded rows, when the encoding copies
+}
+
+func newKNNPredictor(b learn.Base, m *knnModel) *knnPredictor {
+	p := &knnPredictor{Base: b, k: m.k, rows: len(m.rows)}
 	switch m.distance.(type) {
 	case *pairwise.Manhattan:
 		p.distance = distManhattan
@@ -50,12 +73,18 @@ func newKNNPredictor(b common, m *knnModel) *knnPredictor {
 		row := r.RawRowView(0)
 		p.dims = len(row)
 		p.train = append(p.train, row...)
-		p.labels[i] = int32(m.labels[i])
+		if m.values != nil {
+			p.values = append(p.values, m.values[i])
+		} else {
+			p.labels = append(p.labels, int32(m.labels[i]))
+		}
 		if p.distance == distCosine {
 			p.lengths = append(p.lengths, math.Sqrt(dot(row, row)))
 		}
 	}
-	p.size += 8*int64(len(p.train)+len(p.lengths)) + 4*int64(len(p.labels))
+	width := p.Enc.Width
+	p.scratch.New = func() any { return &knnScratch{queries: make([]float64, knnQueries*width)} }
+	p.Size += 8*int64(len(p.train)+len(p.lengths)+len(p.values)) + 4*int64(len(p.labels)) + int64(8*knnQueries*width)
 	return p
 }
 
@@ -72,50 +101,72 @@ func dot(x, y []float64) float64 {
 
 // Predict implements model.Predictor.
 func (p *knnPredictor) Predict(in *model.Batch, out *model.Output) {
-	var buf []float64
-	if !p.enc.identity {
-		var stack [stackDims]float64
-		var pooled *[]float64
-		buf, pooled = p.enc.buffer(&stack)
-		defer p.enc.release(pooled)
-	}
-	var nearest [maxFastK]neighbour
-	var votes, first [maxFastClasses]int
-	classes := len(p.classes)
-	for r := range in.Rows {
-		x := p.enc.row(in, r, buf)
-		top := p.nearest(x, nearest[:0:p.k])
-		clear(votes[:classes])
-		for rank, n := range top {
-			c := p.labels[n.row]
-			if votes[c] == 0 {
-				first[c] = rank
+	s := p.scratch.Get().(*knnScratch)
+	defer p.scratch.Put(s)
+	width := p.Enc.Width
+	var xs [knnQueries][]float64
+	var lengths [knnQueries]float64
+	var found [knnQueries]int
+	for r0 := 0; r0 < in.Rows; r0 += knnQueries {
+		n := min(knnQueries, in.Rows-r0)
+		for q := range n {
+			xs[q] = p.Enc.Row(in, r0+q, s.queries[q*width:(q+1)*width:(q+1)*width])
+			if p.distance == distCosine {
+				lengths[q] = math.Sqrt(dot(xs[q], xs[q]))
 			}
-			votes[c]++
+			found[q] = 0
 		}
-		best := -1
-		for c, v := range votes[:classes] {
-			if v > 0 && (best < 0 || v > votes[best] || v == votes[best] && first[c] < first[best]) {
-				best = c
+		for t0 := 0; t0 < p.rows; t0 += knnTrainBlock {
+			t1 := min(p.rows, t0+knnTrainBlock)
+			for q := range n {
+				found[q] = p.scan(xs[q], lengths[q], t0, t1, s.top[q][:found[q]:p.k])
 			}
 		}
-		out.Classes[r] = int32(best)
-		if probs := p.probsRow(out, r); probs != nil {
-			for c := range probs {
-				probs[c] = float64(votes[c]) / float64(p.k)
-			}
+		for q := range n {
+			p.answer(s.top[q][:found[q]], out, r0+q)
 		}
 	}
 }
 
-// nearest returns the cap(top) nearest training rows to x, nearest first.
-func (p *knnPredictor) nearest(x []float64, top []neighbour) []neighbour {
-	k, dims := cap(top), p.dims
-	xLength := 0.0
-	if p.distance == distCosine {
-		xLength = math.Sqrt(dot(x, x))
+// answer writes row r's prediction from its nearest training rows.
+func (p *knnPredictor) answer(top []neighbour, out *model.Output, r int) {
+	if p.values != nil {
+		sum := 0.0
+		for _, n := range top {
+			sum += p.values[n.row]
+		}
+		out.Values[r] = sum / float64(p.k)
+		return
 	}
-	for i := range p.labels {
+	var votes, first [maxFastClasses]int
+	classes := len(p.Labels)
+	for rank, n := range top {
+		c := p.labels[n.row]
+		if votes[c] == 0 {
+			first[c] = rank
+		}
+		votes[c]++
+	}
+	best := -1
+	for c, v := range votes[:classes] {
+		if v > 0 && (best < 0 || v > votes[best] || v == votes[best] && first[c] < first[best]) {
+			best = c
+		}
+	}
+	out.Classes[r] = int32(best)
+	if probs := p.ProbsRow(out, r); probs != nil {
+		for c := range probs {
+			probs[c] = float64(votes[c]) / float64(p.k)
+		}
+	}
+}
+
+// scan merges training rows t0..t1-1 into top, the cap(top) nearest to x
+// among the rows before t0, nearest first, and returns how many it holds.
+// xLength is ‖x‖ for cosine.
+func (p *knnPredictor) scan(x []float64, xLength float64, t0, t1 int, top []neighbour) int {
+	k, dims := cap(top), p.dims
+	for i := t0; i < t1; i++ {
 		y := p.train[i*dims : (i+1)*dims : (i+1)*dims]
 		var d float64
 		switch p.distance {
@@ -125,7 +176,10 @@ func (p *knnPredictor) nearest(x []float64, top []neighbour) []neighbour {
 				diff := v - y[j]
 				sum += float64(diff * diff)
 			}
-			d = math.Sqrt(sum)
+			if len(top) < k || sum <= top[k-1].sum {
+				insert(&top, neighbour{d: math.Sqrt(sum), row: i, sum: sum})
+			}
+			continue
 		case distManhattan:
 			for j, v := range x {
 				d += math.Abs(v - y[j])
@@ -136,21 +190,30 @@ func (p *knnPredictor) nearest(x []float64, top []neighbour) []neighbour {
 		if math.IsNaN(d) {
 			d = math.Inf(1)
 		}
-		// Rows come in training order: an equal distance ranks after.
-		if len(top) == k && !(d < top[k-1].d) {
-			continue
-		}
-		at := len(top)
-		if at == k {
-			at--
-		} else {
-			top = top[:at+1]
-		}
-		for at > 0 && d < top[at-1].d {
-			top[at] = top[at-1]
-			at--
-		}
-		top[at] = neighbour{d, i}
+		insert(&top, neighbour{d: d, row: i})
 	}
-	return top
+	return len(top)
+}
+
+// insert puts n into *top, sorted by distance and, among equal distances,
+// by arrival, when it is nearer than the farthest of a full *top (of
+// capacity k).
+func insert(top *[]neighbour, n neighbour) {
+	t, k := *top, cap(*top)
+	// Rows come in training order: an equal distance ranks after.
+	if len(t) == k && !(n.d < t[k-1].d) {
+		return
+	}
+	at := len(t)
+	if at == k {
+		at--
+	} else {
+		t = t[:at+1]
+	}
+	for at > 0 && n.d < t[at-1].d {
+		t[at] = t[at-1]
+		at--
+	}
+	t[at] = n
+	*top = t
 }

@@ -3,6 +3,7 @@ package golearn
 import (
 	"math"
 
+	"gitlab.com/mlserve/mlserve/internal/learn"
 	"gitlab.com/mlserve/mlserve/model"
 )
 
@@ -10,15 +11,15 @@ import (
 // out flat: w[j*decisions+i] is column j's weight in decision i, the
 // intercept's row last.
 type logisticPredictor struct {
-	common
+	learn.Base
 	labels    []int32
 	w         []float64
 	decisions int
 	dims      int
 }
 
-func newLogisticPredictor(b common, m *logisticModel) *logisticPredictor {
-	p := &logisticPredictor{common: b, decisions: len(m.w[0]), dims: len(m.w) - 2}
+func newLogisticPredictor(b learn.Base, m *logisticModel) *logisticPredictor {
+	p := &logisticPredictor{Base: b, decisions: len(m.w[0]), dims: len(m.w) - 2}
 	for _, l := range m.labels {
 		p.labels = append(p.labels, int32(l))
 	}
@@ -26,24 +27,24 @@ func newLogisticPredictor(b common, m *logisticModel) *logisticPredictor {
 	for _, row := range m.w[:p.dims+1] {
 		p.w = append(p.w, row...)
 	}
-	p.size += 8*int64(len(p.w)) + 4*int64(len(p.labels))
+	p.Size += 8*int64(len(p.w)) + 4*int64(len(p.labels))
 	return p
 }
 
 // Predict implements model.Predictor.
 func (p *logisticPredictor) Predict(in *model.Batch, out *model.Output) {
 	var buf []float64
-	if !p.enc.identity {
-		var stack [stackDims]float64
+	if !p.Enc.Identity {
+		var stack [learn.StackDims]float64
 		var pooled *[]float64
-		buf, pooled = p.enc.buffer(&stack)
-		defer p.enc.release(pooled)
+		buf, pooled = p.Enc.Buffer(&stack)
+		defer p.Enc.Release(pooled)
 	}
 	var decs [maxFastClasses]float64
 	var none [maxFastClasses]float64
 	n := p.decisions
 	for r := range in.Rows {
-		x := p.enc.row(in, r, buf)
+		x := p.Enc.Row(in, r, buf)
 		dec := decs[:n:n]
 		clear(dec)
 		for j, v := range x {
@@ -58,9 +59,9 @@ func (p *logisticPredictor) Predict(in *model.Batch, out *model.Output) {
 		for i := range dec {
 			dec[i] += w[i]
 		}
-		probs := p.probsRow(out, r)
+		probs := p.ProbsRow(out, r)
 		if probs == nil {
-			probs = none[:len(p.classes)]
+			probs = none[:len(p.Labels)]
 		}
 		out.Classes[r] = p.decide(dec, probs)
 	}
@@ -96,28 +97,28 @@ func (p *logisticPredictor) decide(dec, probs []float64) int32 {
 // linearPredictor predicts as linearModel does: the intercept, then each
 // column's term added in order.
 type linearPredictor struct {
-	common
+	learn.Base
 	intercept float64
 	coef      []float64
 }
 
-func newLinearPredictor(b common, m linearModel) *linearPredictor {
-	p := &linearPredictor{common: b, intercept: m.s.Intercept, coef: m.s.Coefficients}
-	p.size += 8 * int64(len(p.coef))
+func newLinearPredictor(b learn.Base, m linearModel) *linearPredictor {
+	p := &linearPredictor{Base: b, intercept: m.s.Intercept, coef: m.s.Coefficients}
+	p.Size += 8 * int64(len(p.coef))
 	return p
 }
 
 // Predict implements model.Predictor.
 func (p *linearPredictor) Predict(in *model.Batch, out *model.Output) {
 	var buf []float64
-	if !p.enc.identity {
-		var stack [stackDims]float64
+	if !p.Enc.Identity {
+		var stack [learn.StackDims]float64
 		var pooled *[]float64
-		buf, pooled = p.enc.buffer(&stack)
-		defer p.enc.release(pooled)
+		buf, pooled = p.Enc.Buffer(&stack)
+		defer p.Enc.Release(pooled)
 	}
 	for r := range in.Rows {
-		x := p.enc.row(in, r, buf)
+		x := p.Enc.Row(in, r, buf)
 		y := p.intercept
 		for j, v := range x {
 			y += v * p.coef[j]

@@ -3,6 +3,7 @@ package golearn
 import (
 	"math"
 
+	"gitlab.com/mlserve/mlserve/internal/learn"
 	"gitlab.com/mlserve/mlserve/model"
 )
 
@@ -13,7 +14,7 @@ import (
 // reference's terms added in the reference's order, so the scores are
 // the reference's, bit for bit.
 type naiveBayesPredictor struct {
-	common
+	learn.Base
 	present []bool    // the class had training rows
 	prior   []float64 // log(rows of the class / rows)
 	on      []float64 // on[c*dims+f]: the term when column f is set
@@ -21,9 +22,9 @@ type naiveBayesPredictor struct {
 	dims    int
 }
 
-func newNaiveBayesPredictor(b common, m *naiveBayesModel) *naiveBayesPredictor {
-	classes, dims := len(m.count), b.enc.width
-	p := &naiveBayesPredictor{common: b, dims: dims, present: make([]bool, classes), prior: make([]float64, classes),
+func newNaiveBayesPredictor(b learn.Base, m *naiveBayesModel) *naiveBayesPredictor {
+	classes, dims := len(m.count), b.Enc.Width
+	p := &naiveBayesPredictor{Base: b, dims: dims, present: make([]bool, classes), prior: make([]float64, classes),
 		on: make([]float64, classes*dims), off: make([]float64, classes*dims)}
 	for c, n := range m.count {
 		if n == 0 {
@@ -40,23 +41,23 @@ func newNaiveBayesPredictor(b common, m *naiveBayesModel) *naiveBayesPredictor {
 			}
 		}
 	}
-	p.size += int64(classes) * (1 + 8 + 16*int64(dims))
+	p.Size += int64(classes) * (1 + 8 + 16*int64(dims))
 	return p
 }
 
 // Predict implements model.Predictor.
 func (p *naiveBayesPredictor) Predict(in *model.Batch, out *model.Output) {
 	var buf []float64
-	if !p.enc.identity {
-		var stack [stackDims]float64
+	if !p.Enc.Identity {
+		var stack [learn.StackDims]float64
 		var pooled *[]float64
-		buf, pooled = p.enc.buffer(&stack)
-		defer p.enc.release(pooled)
+		buf, pooled = p.Enc.Buffer(&stack)
+		defer p.Enc.Release(pooled)
 	}
 	var scores [maxFastClasses]float64
 	dims := p.dims
 	for r := range in.Rows {
-		x := p.enc.row(in, r, buf)
+		x := p.Enc.Row(in, r, buf)
 		best := -1
 		for c, ok := range p.present {
 			if !ok {
@@ -77,7 +78,7 @@ func (p *naiveBayesPredictor) Predict(in *model.Batch, out *model.Output) {
 			}
 		}
 		out.Classes[r] = int32(best)
-		probs := p.probsRow(out, r)
+		probs := p.ProbsRow(out, r)
 		if probs == nil {
 			continue
 		}

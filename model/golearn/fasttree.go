@@ -6,6 +6,7 @@ import (
 	"slices"
 	"unsafe"
 
+	"gitlab.com/mlserve/mlserve/internal/learn"
 	"gitlab.com/mlserve/mlserve/model"
 )
 
@@ -156,34 +157,34 @@ func (f *flatTrees) sizeBytes() int64 {
 // leaf classes, the first class in class order on ties, the vote shares
 // as probabilities. A leaf's number is its class.
 type forestPredictor struct {
-	common
+	learn.Base
 	trees flatTrees
 }
 
-func newForestPredictor(b common, p forest) *forestPredictor {
-	fp := &forestPredictor{common: b}
+func newForestPredictor(b learn.Base, p forest) *forestPredictor {
+	fp := &forestPredictor{Base: b}
 	for _, t := range p.trees {
 		fp.trees.add(t, func(n *treeNode) int32 { return int32(n.class) })
 	}
 	fp.trees.sortByDepth()
-	fp.size += fp.trees.sizeBytes()
+	fp.Size += fp.trees.sizeBytes()
 	return fp
 }
 
 // Predict implements model.Predictor.
 func (p *forestPredictor) Predict(in *model.Batch, out *model.Output) {
 	var buf []float64
-	if !p.enc.identity {
-		var stack [stackDims]float64
+	if !p.Enc.Identity {
+		var stack [learn.StackDims]float64
 		var pooled *[]float64
-		buf, pooled = p.enc.buffer(&stack)
-		defer p.enc.release(pooled)
+		buf, pooled = p.Enc.Buffer(&stack)
+		defer p.Enc.Release(pooled)
 	}
-	classes := len(p.classes)
+	classes := len(p.Labels)
 	trees := float64(len(p.trees.roots))
 	var lanes [4][maxFastClasses]int32
 	for r := range in.Rows {
-		x := p.enc.row(in, r, buf)
+		x := p.Enc.Row(in, r, buf)
 		for k := range lanes {
 			clear(lanes[k][:classes])
 		}
@@ -195,7 +196,7 @@ func (p *forestPredictor) Predict(in *model.Batch, out *model.Output) {
 			}
 		}
 		out.Classes[r] = best
-		if probs := p.probsRow(out, r); probs != nil {
+		if probs := p.ProbsRow(out, r); probs != nil {
 			for c := range probs {
 				probs[c] = float64(lanes[0][c]+lanes[1][c]+lanes[2][c]+lanes[3][c]) / trees
 			}
@@ -206,37 +207,37 @@ func (p *forestPredictor) Predict(in *model.Batch, out *model.Output) {
 // treePredictor predicts as singleTree does: its leaf's class and class
 // distribution. A leaf's number indexes leafClass and leafProbs.
 type treePredictor struct {
-	common
+	learn.Base
 	trees     flatTrees
 	leafClass []int32
 	leafProbs []float64 // a row of len(classes) per leaf
 }
 
-func newTreePredictor(b common, p singleTree) *treePredictor {
-	tp := &treePredictor{common: b}
+func newTreePredictor(b learn.Base, p singleTree) *treePredictor {
+	tp := &treePredictor{Base: b}
 	tp.trees.add(p.t, func(n *treeNode) int32 {
 		tp.leafClass = append(tp.leafClass, int32(n.class))
 		tp.leafProbs = append(tp.leafProbs, n.probs...)
 		return int32(len(tp.leafClass) - 1)
 	})
-	tp.size += tp.trees.sizeBytes() + 4*int64(len(tp.leafClass)) + 8*int64(len(tp.leafProbs))
+	tp.Size += tp.trees.sizeBytes() + 4*int64(len(tp.leafClass)) + 8*int64(len(tp.leafProbs))
 	return tp
 }
 
 // Predict implements model.Predictor.
 func (p *treePredictor) Predict(in *model.Batch, out *model.Output) {
 	var buf []float64
-	if !p.enc.identity {
-		var stack [stackDims]float64
+	if !p.Enc.Identity {
+		var stack [learn.StackDims]float64
 		var pooled *[]float64
-		buf, pooled = p.enc.buffer(&stack)
-		defer p.enc.release(pooled)
+		buf, pooled = p.Enc.Buffer(&stack)
+		defer p.Enc.Release(pooled)
 	}
-	classes := len(p.classes)
+	classes := len(p.Labels)
 	for r := range in.Rows {
-		leaf := int(p.trees.leaf(0, p.enc.row(in, r, buf)))
+		leaf := int(p.trees.leaf(0, p.Enc.Row(in, r, buf)))
 		out.Classes[r] = p.leafClass[leaf]
-		if probs := p.probsRow(out, r); probs != nil {
+		if probs := p.ProbsRow(out, r); probs != nil {
 			copy(probs, p.leafProbs[leaf*classes:(leaf+1)*classes])
 		}
 	}

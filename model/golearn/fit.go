@@ -3,6 +3,8 @@ package golearn
 import (
 	"context"
 	"math/rand/v2"
+
+	"gitlab.com/mlserve/mlserve/model"
 )
 
 // fitInput is what a model is fitted on: the training rows, encoded.
@@ -16,6 +18,8 @@ type fitInput struct {
 	names   []string    // the feature of each encoded column
 	params  map[string]any
 	rng     *rand.Rand // the model's own random stream
+	// progress reports units done (a forest's trees); nil is allowed.
+	progress func(done int)
 }
 
 // outcome is one prediction, before class indexes become names.
@@ -31,31 +35,34 @@ type predictor interface {
 	predict(x []float64) outcome
 }
 
-// learner is one algorithm's golearn side: how its features are encoded,
-// how it fits (returning the payload that stores the fitted model) and
-// how a payload becomes a predictor again.
+// learner is one algorithm's golearn side: whether its number features
+// are binned, how it fits (returning the payload that stores the fitted
+// model) and how a payload becomes a predictor again.
 type learner struct {
-	style   int
+	binned  bool   // number features become equal-width bins (naive Bayes)
 	payload string // the payload's format, recorded in the header
 	fit     func(ctx context.Context, in *fitInput) ([]byte, error)
 	load    func(h *header, payload []byte) (predictor, error)
 }
 
-// learnerFor returns the learner of a model algorithm.
-func learnerFor(algorithm string) (learner, bool) {
-	switch algorithm {
-	case "random_forest":
-		return learner{styleNumeric, payloadTrees, fitForest, loadForest}, true
-	case "decision_tree":
-		return learner{styleNumeric, payloadTrees, fitDecisionTree, loadDecisionTree}, true
-	case "knn":
-		return learner{styleNumeric, payloadKNN, fitKNN, loadKNN}, true
-	case "logistic_regression":
-		return learner{styleNumeric, payloadLiblinear, fitLogistic, loadLogistic}, true
-	case "linear_regression":
-		return learner{styleNumeric, payloadLinear, fitLinear, loadLinear}, true
-	case "naive_bayes":
-		return learner{styleBinary, payloadNaiveBayes, fitNaiveBayes, loadNaiveBayes}, true
+// learnerFor returns the learner of a model algorithm for a task.
+func learnerFor(algorithm, task string) (learner, bool) {
+	cls := task == model.TaskClassification
+	switch {
+	case algorithm == "random_forest" && cls:
+		return learner{false, payloadTrees, fitForest, loadForest}, true
+	case algorithm == "decision_tree" && cls:
+		return learner{false, payloadTrees, fitDecisionTree, loadDecisionTree}, true
+	case algorithm == "knn" && cls:
+		return learner{false, payloadKNN, fitKNN, loadKNN}, true
+	case algorithm == "knn":
+		return learner{false, payloadKNNValues, fitKNN, loadKNN}, true
+	case algorithm == "logistic_regression" && cls:
+		return learner{false, payloadLiblinear, fitLogistic, loadLogistic}, true
+	case algorithm == "linear_regression" && !cls:
+		return learner{false, payloadLinear, fitLinear, loadLinear}, true
+	case algorithm == "naive_bayes" && cls:
+		return learner{true, payloadNaiveBayes, fitNaiveBayes, loadNaiveBayes}, true
 	}
 	return learner{}, false
 }

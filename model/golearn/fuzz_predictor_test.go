@@ -14,7 +14,7 @@ func FuzzLoadPredictor(f *testing.F) {
 		f.Add(art)
 		f.Add(art[:len(art)/2])
 	}
-	for _, s := range []string{"", magic, magic + "{}\n", magic + `{"algorithm":"random_forest"}` + "\n", "\x1f\x8b", "\x00\xff"} {
+	for _, s := range []string{"", Magic, Magic + "{}\n", Magic + `{"algorithm":"random_forest"}` + "\n", "\x1f\x8b", "\x00\xff"} {
 		f.Add([]byte(s))
 	}
 	loader := NewPredictorLoader()

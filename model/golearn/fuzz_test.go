@@ -13,7 +13,7 @@ func FuzzLoad(f *testing.F) {
 	for _, art := range artifacts(f) {
 		f.Add(art)
 	}
-	for _, s := range []string{"", magic, magic + "{}\n", magic + `{"algorithm":"knn"}` + "\n", "\x1f\x8b"} {
+	for _, s := range []string{"", Magic, Magic + "{}\n", Magic + `{"algorithm":"knn"}` + "\n", "\x1f\x8b"} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"testing"
 
 	"gitlab.com/mlserve/mlserve/internal/csvdata"
+	"gitlab.com/mlserve/mlserve/internal/learn"
 	"gitlab.com/mlserve/mlserve/model"
 )
 
@@ -115,10 +117,23 @@ func (f *csvFile) dataset(tb testing.TB) *model.Dataset {
 	return &model.Dataset{ID: "ds", Rows: sum.Rows, Columns: sum.Columns, SHA256: sum.SHA256, SizeBytes: sum.SizeBytes}
 }
 
-// spec prepares a train request on f as the API and worker do.
+// newTrainer returns a trainer of this package's learners.
+func newTrainer() *learn.Trainer { return learn.NewTrainer(Learner) }
+
+// spec prepares a train request on f as the API and worker do, choosing
+// golearn's variant of an algorithm that has several unless req does.
 func (f *csvFile) spec(tb testing.TB, req model.JobRequest) *model.TrainSpec {
 	tb.Helper()
 	req.Type, req.Model, req.Dataset = model.JobTrain, "m", "ds"
+	if alg, _ := model.LookupAlgorithm(req.Algorithm); alg.Variant != "" {
+		if _, set := req.Params[alg.Variant]; !set {
+			req.Params = maps.Clone(req.Params)
+			if req.Params == nil {
+				req.Params = map[string]any{}
+			}
+			req.Params[alg.Variant] = golearnVariant(alg)
+		}
+	}
 	spec, err := model.PrepareTrain(&req, f.dataset(tb))
 	if err != nil {
 		tb.Fatalf("PrepareTrain(%+v): %v", req, err)
@@ -129,7 +144,7 @@ func (f *csvFile) spec(tb testing.TB, req model.JobRequest) *model.TrainSpec {
 // train trains spec on f and fails the test on an error.
 func (f *csvFile) train(tb testing.TB, spec *model.TrainSpec) *model.TrainResult {
 	tb.Helper()
-	res, err := NewTrainer().Train(context.Background(), *spec, bytes.NewReader(f.raw), nil)
+	res, err := newTrainer().Train(context.Background(), *spec, bytes.NewReader(f.raw), nil)
 	if err != nil {
 		tb.Fatalf("Train(%+v): %v", spec, err)
 	}
@@ -156,11 +171,32 @@ func predict(tb testing.TB, m *Model, rows []Row) []Prediction {
 	return got
 }
 
-// classifiers are the classification algorithms.
+// algorithms are the algorithms golearn fits (one of their variants).
+func algorithms() []model.Algorithm {
+	var out []model.Algorithm
+	for _, a := range model.Catalog() {
+		task := a.Tasks[0]
+		if _, ok := learnerFor(a.Name, task); ok {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// algorithmNames are the names of algorithms().
+func algorithmNames() []string {
+	var out []string
+	for _, a := range algorithms() {
+		out = append(out, a.Name)
+	}
+	return out
+}
+
+// classifiers are the classification algorithms golearn fits.
 func classifiers() []string {
 	var out []string
-	for _, a := range model.Catalog() {
-		if a.Task == model.TaskClassification {
+	for _, a := range algorithms() {
+		if a.Learns(model.TaskClassification) {
 			out = append(out, a.Name)
 		}
 	}
@@ -182,7 +218,7 @@ func wantCode(tb testing.TB, err error, code, part string) {
 
 // trainErr trains spec on f and returns what Train returns.
 func trainErr(f *csvFile, spec *model.TrainSpec) (*model.TrainResult, error) {
-	return NewTrainer().Train(context.Background(), *spec, bytes.NewReader(f.raw), nil)
+	return newTrainer().Train(context.Background(), *spec, bytes.NewReader(f.raw), nil)
 }
 
 type csvTableColumn = csvdata.TableColumn

@@ -17,7 +17,7 @@ func artifacts(tb testing.TB) map[string][]byte {
 	tb.Helper()
 	f := testdata(tb, "iris.csv")
 	out := map[string][]byte{}
-	for _, alg := range model.Algorithms() {
+	for _, alg := range algorithmNames() {
 		req := model.JobRequest{Target: "Species", Algorithm: alg}
 		switch alg {
 		case "random_forest":
@@ -49,7 +49,7 @@ func TestLoadReadsBackWhatWasTrained(t *testing.T) {
 // payload unless editHeader sets it.
 func rewrite(tb testing.TB, art []byte, editHeader func(h map[string]any), editPayload func(p []byte) []byte) []byte {
 	tb.Helper()
-	line, payload, _ := bytes.Cut(bytes.TrimPrefix(art, []byte(magic)), []byte{'\n'})
+	line, payload, _ := bytes.Cut(bytes.TrimPrefix(art, []byte(Magic)), []byte{'\n'})
 	var h map[string]any
 	if err := json.Unmarshal(line, &h); err != nil {
 		tb.Fatal(err)
@@ -66,7 +66,7 @@ func rewrite(tb testing.TB, art []byte, editHeader func(h map[string]any), editP
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return append(append(append([]byte(magic), b...), '\n'), payload...)
+	return append(append(append([]byte(Magic), b...), '\n'), payload...)
 }
 
 func TestLoadRejectsCorruptArtifacts(t *testing.T) {
@@ -82,10 +82,10 @@ func TestLoadRejectsCorruptArtifacts(t *testing.T) {
 		raw     []byte // instead of an edited artifact
 	}{
 		{name: "no bytes", raw: []byte{}},
-		{name: "the magic alone", raw: []byte(magic)},
+		{name: "the Magic alone", raw: []byte(Magic)},
 		{name: "another version", raw: bytes.Replace(arts["knn"], []byte("golearn 1\n"), []byte("golearn 2\n"), 1)},
-		{name: "a header that never ends", raw: []byte(magic + `{"algorithm":"knn"`)},
-		{name: "a header that is not JSON", raw: []byte(magic + "{nope}\n")},
+		{name: "a header that never ends", raw: []byte(Magic + `{"algorithm":"knn"`)},
+		{name: "a header that is not JSON", raw: []byte(Magic + "{nope}\n")},
 		{name: "a truncated payload", raw: arts["random_forest"][:len(arts["random_forest"])-1]},
 		{name: "a byte past the payload", raw: append(bytes.Clone(arts["naive_bayes"]), 0)},
 		{name: "an unknown header field", alg: "knn", header: func(h map[string]any) { h["extra"] = 1 }},

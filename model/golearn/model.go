@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"gitlab.com/mlserve/mlserve/internal/csvdata"
+	"gitlab.com/mlserve/mlserve/internal/learn"
 	"gitlab.com/mlserve/mlserve/model"
 )
 
@@ -13,7 +14,7 @@ import (
 type Model struct {
 	h   *header
 	p   predictor
-	enc *encoder
+	enc *learn.Encoder
 }
 
 // Prediction is a model's answer for one row.
@@ -40,12 +41,12 @@ func Load(artifact []byte) (*Model, error) {
 	if err != nil {
 		return nil, model.Errorf(model.CodeCorrupt, "artifact: %v", err)
 	}
-	l, _ := learnerFor(h.Algorithm)
+	l, _ := learnerFor(h.Algorithm, h.Task)
 	p, err := l.load(h, payload)
 	if err != nil {
 		return nil, model.Errorf(model.CodeCorrupt, "artifact: %v", err)
 	}
-	return &Model{h: h, p: p, enc: newEncoder(h.Encodings)}, nil
+	return &Model{h: h, p: p, enc: learn.NewEncoder(h.Encodings)}, nil
 }
 
 // Algorithm returns the model's algorithm, as model.Algorithms names it.
@@ -122,7 +123,7 @@ func (m *Model) PredictTable(t *csvdata.Table) ([]Prediction, error) {
 		}
 		cols[j] = c
 	}
-	return m.predictRows(cols, allRows(t.Rows)), nil
+	return m.predictRows(cols, learn.AllRows(t.Rows)), nil
 }
 
 // predictRows predicts the given rows of feature columns in model order.
@@ -141,10 +142,10 @@ func (m *Model) predictRows(cols []*csvdata.TableColumn, rows []int) []Predictio
 // outcomes predicts the given rows of feature columns in model order.
 func (m *Model) outcomes(cols []*csvdata.TableColumn, rows []int) []outcome {
 	out := make([]outcome, len(rows))
-	x := make([]float64, m.enc.width)
+	x := make([]float64, m.enc.Width)
 	for k, r := range rows {
 		clear(x)
-		m.enc.encodeRow(cols, r, x)
+		m.enc.EncodeRow(cols, r, x)
 		out[k] = m.p.predict(x)
 	}
 	return out

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"gitlab.com/mlserve/mlserve/internal/learn"
 	"math"
 
 	"github.com/sjwhitworth/golearn/base"
@@ -22,7 +23,7 @@ func fitNaiveBayes(ctx context.Context, in *fitInput) ([]byte, error) {
 	nb := naive.NewBernoulliNBClassifier()
 	var payload []byte
 	err := golearnCall("fit a Bernoulli naive Bayes", func() error {
-		if err := nb.Fit(binaryInstances(in.x, in.y, in.classes, allRows(len(in.x)))); err != nil {
+		if err := nb.Fit(binaryInstances(in.x, in.y, in.classes, learn.AllRows(len(in.x)))); err != nil {
 			return err
 		}
 		saved, err := viaTempFile(nb.Save)

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"gitlab.com/mlserve/mlserve/internal/csvdata"
+	"gitlab.com/mlserve/mlserve/internal/learn"
 	"gitlab.com/mlserve/mlserve/model"
 )
 
@@ -37,7 +38,7 @@ func withSize(t *testing.T) *csvFile {
 
 func TestStringFeatures(t *testing.T) {
 	f := withSize(t)
-	for _, a := range model.Catalog() {
+	for _, a := range algorithms() {
 		if !a.StringFeatures {
 			continue
 		}
@@ -46,7 +47,7 @@ func TestStringFeatures(t *testing.T) {
 			res := f.train(t, spec)
 			checkHoldout(t, f, spec, res)
 			m := load(t, res.Artifact)
-			if e := m.h.Encodings[0]; e.Kind != kindOneHot || !slices.Equal(e.Levels, []string{"large", "medium", "small"}) {
+			if e := m.h.Encodings[0]; e.Kind != learn.KindOneHot || !slices.Equal(e.Levels, []string{"large", "medium", "small"}) {
 				t.Errorf("size encoded %+v", e)
 			}
 			got, err := m.Predict(Row{"huge", "purple", 3.0})
@@ -70,7 +71,7 @@ func TestPredict(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		byRows := predict(t, m, f.rows(t, m.Features(), allRows(len(f.records))))
+		byRows := predict(t, m, f.rows(t, m.Features(), learn.AllRows(len(f.records))))
 		if !reflect.DeepEqual(byTable, byRows) {
 			t.Error("PredictTable and Predict differ")
 		}

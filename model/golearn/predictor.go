@@ -1,9 +1,7 @@
 package golearn
 
 import (
-	"slices"
-	"unsafe"
-
+	"gitlab.com/mlserve/mlserve/internal/learn"
 	"gitlab.com/mlserve/mlserve/model"
 )
 
@@ -59,59 +57,8 @@ func compile(m *Model) model.Predictor {
 	return newReferencePredictor(b, m)
 }
 
-// common is what every predictor shares: the model's description and its
-// feature encoding.
-type common struct {
-	features []model.Column
-	classes  []string
-	task     string
-	enc      *rowEncoder
-	size     int64 // bytes of the algorithm's own tables, added by each constructor
-}
-
-func newCommon(m *Model) common {
-	b := common{
-		features: slices.Clip(slices.Clone(m.h.Features)),
-		classes:  slices.Clip(slices.Clone(m.h.Classes)),
-		task:     m.h.Task,
-		enc:      newRowEncoder(m.h.Encodings, m.h.Features),
-	}
-	b.size = 256 + b.enc.sizeBytes()
-	for _, f := range b.features {
-		b.size += int64(unsafe.Sizeof(f)) + int64(len(f.Name))
-	}
-	for _, c := range b.classes {
-		b.size += 16 + int64(len(c))
-	}
-	return b
-}
-
-// Features implements model.Predictor. The slice is shared: callers must
-// not modify it.
-func (b *common) Features() []model.Column { return b.features }
-
-// Classes implements model.Predictor. The slice is shared: callers must
-// not modify it.
-func (b *common) Classes() []string { return b.classes }
-
-// Task implements model.Predictor.
-func (b *common) Task() string { return b.task }
-
-// HasProbabilities implements model.Predictor: every classifier here
-// gives class probabilities, as the reference does.
-func (b *common) HasProbabilities() bool { return b.task == model.TaskClassification }
-
-// SizeBytes implements model.Predictor.
-func (b *common) SizeBytes() int64 { return b.size }
-
-// probsRow returns row r's slice of out.Probs, or nil when the caller
-// wants no probabilities.
-func (b *common) probsRow(out *model.Output, r int) []float64 {
-	if out.Probs == nil {
-		return nil
-	}
-	c := len(b.classes)
-	return out.Probs[r*c : r*c+c : r*c+c]
+func newCommon(m *Model) learn.Base {
+	return learn.NewBase(m.h.Task, m.h.Features, m.h.Encodings, m.h.Classes)
 }
 
 // maxFastClasses bounds the per-row tables kept on the stack; an artifact

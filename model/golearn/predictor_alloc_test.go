@@ -5,6 +5,7 @@ import (
 	"sync"
 	"testing"
 
+	"gitlab.com/mlserve/mlserve/internal/learn"
 	"gitlab.com/mlserve/mlserve/model"
 )
 
@@ -15,7 +16,7 @@ func servedModels(t *testing.T) []servedModel {
 	t.Helper()
 	var out []servedModel
 	for _, ds := range parityData(t) {
-		for _, alg := range model.Algorithms() {
+		for _, alg := range algorithmNames() {
 			req := model.JobRequest{Target: ds.target, Algorithm: alg}
 			switch {
 			case alg == "random_forest":
@@ -35,7 +36,7 @@ func servedModels(t *testing.T) []servedModel {
 				rows = append(rows, r)
 			}
 			in := batchOf(ds.f.rows(t, p.Features(), rows))
-			pooled := load(t, art).enc.width > stackDims
+			pooled := load(t, art).enc.Width > learn.StackDims
 			out = append(out, servedModel{name: alg + " on " + ds.name, p: p, in: in, pooled: pooled})
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/sjwhitworth/golearn/base"
 	"github.com/sjwhitworth/golearn/trees"
 
+	"gitlab.com/mlserve/mlserve/internal/learn"
 	"gitlab.com/mlserve/mlserve/model"
 )
 
@@ -63,7 +64,7 @@ func TestFastPredictorsMatchTheReference(t *testing.T) {
 			t.Run(fmt.Sprintf("%s%s on %s predicts every row, seen, held out or made up, as the reference", c.alg, paramString(c.params), ds.name), func(t *testing.T) {
 				art := f.train(t, f.spec(t, model.JobRequest{Target: ds.target, Algorithm: c.alg, Params: c.params})).Artifact
 				ref := load(t, art)
-				rows := f.rows(t, ref.Features(), allRows(len(f.records)))
+				rows := f.rows(t, ref.Features(), learn.AllRows(len(f.records)))
 				assertParity(t, art, rows)
 				assertParity(t, art, syntheticRows(t, f, ref.Features(), 100))
 			})
@@ -80,7 +81,7 @@ func TestFastPredictorsMatchTheReference(t *testing.T) {
 			}
 			art := f.train(t, f.spec(t, model.JobRequest{Target: target, Algorithm: "linear_regression", Features: features})).Artifact
 			ref := load(t, art)
-			assertParity(t, art, f.rows(t, ref.Features(), allRows(len(f.records))))
+			assertParity(t, art, f.rows(t, ref.Features(), learn.AllRows(len(f.records))))
 			assertParity(t, art, syntheticRows(t, f, ref.Features(), 100))
 		})
 	}
@@ -98,9 +99,9 @@ func TestFastTreesMatchGolearn(t *testing.T) {
 				if err := json.Unmarshal(payload, &roots); err != nil {
 					t.Fatal(err)
 				}
-				rows := allRows(len(f.records))
+				rows := learn.AllRows(len(f.records))
 				x, y := encoded(t, f, m, rows)
-				inst := treeInstances(x, y, m.h.Classes, rows, allRows(m.h.Dims))
+				inst := treeInstances(x, y, m.h.Classes, rows, learn.AllRows(m.h.Dims))
 				votes := make([][]int, len(rows))
 				for r := range votes {
 					votes[r] = make([]int, len(m.h.Classes))
@@ -143,7 +144,7 @@ func TestTheReferenceFallbackMatchesTheFastPredictors(t *testing.T) {
 	for alg, art := range artifacts(t) {
 		t.Run(alg+" served by the reference gives the fast predictor's answers", func(t *testing.T) {
 			m := load(t, art)
-			in := batchOf(f.rows(t, m.Features(), allRows(len(f.records))))
+			in := batchOf(f.rows(t, m.Features(), learn.AllRows(len(f.records))))
 			fast, slow := compile(m), newReferencePredictor(newCommon(m), m)
 			a, b := outputFor(fast, in.Rows, true), outputFor(slow, in.Rows, true)
 			fast.Predict(in, a)
@@ -221,7 +222,7 @@ func TestPredictorDescribesItsModel(t *testing.T) {
 
 // wideVotes returns house-votes with string columns "code" and "zone" of
 // 90 and 95 values (a string feature may have at most 100), which one-hot
-// encode to more columns than stackDims.
+// encode to more columns than learn.StackDims.
 func wideVotes(t *testing.T) *csvFile {
 	t.Helper()
 	votes := testdata(t, "house-votes-84.csv")

@@ -4,6 +4,7 @@ import (
 	"math"
 	"testing"
 
+	"gitlab.com/mlserve/mlserve/internal/learn"
 	"gitlab.com/mlserve/mlserve/model"
 )
 
@@ -19,7 +20,7 @@ func TestLinearRegressionOnIris(t *testing.T) {
 		if r == nil || res.Metrics.Classification != nil || res.Classes != nil {
 			t.Fatalf("metrics %+v, classes %q: want regression metrics only", res.Metrics, res.Classes)
 		}
-		_, test := holdoutSplit(len(f.records), 0.2, 1)
+		_, test := learn.HoldoutSplit(len(f.records), 0.2, 1)
 		got := predict(t, load(t, res.Artifact), f.rows(t, spec.Features, test))
 		truthAll := f.numbers(t, "Petal width")
 		mean := 0.0

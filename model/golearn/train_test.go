@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"gitlab.com/mlserve/mlserve/internal/learn"
 	"gitlab.com/mlserve/mlserve/model"
 )
 
@@ -70,7 +71,7 @@ func checkHoldout(t *testing.T, f *csvFile, spec *model.TrainSpec, res *model.Tr
 		t.Errorf("confusion matrix of %d rows with %d on the diagonal, accuracy %v", total, trace, c.Accuracy)
 	}
 
-	_, test := holdoutSplit(n, 0.2, 1)
+	_, test := learn.HoldoutSplit(n, 0.2, 1)
 	if len(test) != wantTest {
 		t.Fatalf("%d held-out rows, want %d", len(test), wantTest)
 	}

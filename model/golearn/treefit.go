@@ -3,6 +3,7 @@ package golearn
 import (
 	"context"
 	"encoding/json"
+	"gitlab.com/mlserve/mlserve/internal/learn"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -19,7 +20,7 @@ const payloadTrees = "golearn-id3-json/1"
 // fitDecisionTree fits one golearn ID3 tree on every training row and
 // feature, with the requested split rule and pruning.
 func fitDecisionTree(ctx context.Context, in *fitInput) ([]byte, error) {
-	root, err := fitTree(in, allRows(len(in.x)), allRows(in.dims),
+	root, err := fitTree(in, learn.AllRows(len(in.x)), learn.AllRows(in.dims),
 		in.params["rule"].(string), in.params["prune"].(float64), in.rng)
 	if err != nil {
 		return nil, err
@@ -37,16 +38,19 @@ func fitDecisionTree(ctx context.Context, in *fitInput) ([]byte, error) {
 func fitForest(ctx context.Context, in *fitInput) ([]byte, error) {
 	n, perTree := in.params["trees"].(int), in.params["features"].(int)
 	roots := make([]*trees.DecisionTreeNode, 0, n)
-	for range n {
-		if err := stopped(ctx); err != nil {
+	for t := range n {
+		if err := learn.Stopped(ctx); err != nil {
 			return nil, err
+		}
+		if in.progress != nil {
+			in.progress(t)
 		}
 		rows := make([]int, len(in.x))
 		for i := range rows {
-			rows[i] = intn(in.rng, len(in.x))
+			rows[i] = learn.Intn(in.rng, len(in.x))
 		}
 		slices.Sort(rows)
-		features := permutation(in.rng, len(in.groups))[:perTree]
+		features := learn.Permutation(in.rng, len(in.groups))[:perTree]
 		slices.Sort(features)
 		var cols []int
 		for _, f := range features {
@@ -72,7 +76,7 @@ func fitForest(ctx context.Context, in *fitInput) ([]byte, error) {
 func fitTree(in *fitInput, rows, cols []int, rule string, prune float64, r *rand.Rand) (*trees.DecisionTreeNode, error) {
 	grow, held := rows, []int(nil)
 	if k := int(math.Round(prune * float64(len(rows)))); prune > 0 && k >= 1 && k < len(rows) {
-		p := permutation(r, len(rows))
+		p := learn.Permutation(r, len(rows))
 		held, grow = pick(rows, p[:k]), pick(rows, p[k:])
 	}
 	var root *trees.DecisionTreeNode

@@ -1,4 +1,4 @@
-package golearn
+package learn
 
 import (
 	"math/rand/v2"
@@ -11,41 +11,41 @@ import (
 // seeded by the validation seed, so changing one use (more trees, say)
 // does not move another (which rows are held out).
 const (
-	streamSplit = 1 // holdout and folds
-	streamFit   = 2 // a model's own draws; the model index is added
+	StreamSplit = 1 // holdout and folds
+	StreamFit   = 2 // a model's own draws; the model index is added
 )
 
-// newRand returns a generator for one stream of seed. PCG is a fixed
+// NewRand returns a generator for one stream of seed. PCG is a fixed
 // algorithm, and draws go through intn below rather than math/rand/v2's
 // helpers, so the same seed gives the same draws on every Go version.
-func newRand(seed int64, stream uint64) *rand.Rand {
+func NewRand(seed int64, stream uint64) *rand.Rand {
 	return rand.New(rand.NewPCG(uint64(seed), stream))
 }
 
-// intn returns a number in [0, n). The modulo bias is below 2⁻³² for any
+// Intn returns a number in [0, n). The modulo bias is below 2⁻³² for any
 // n this package uses.
-func intn(r *rand.Rand, n int) int {
+func Intn(r *rand.Rand, n int) int {
 	return int(r.Uint64() % uint64(n))
 }
 
-// permutation returns 0..n-1 shuffled (Fisher-Yates).
-func permutation(r *rand.Rand, n int) []int {
+// Permutation returns 0..n-1 shuffled (Fisher-Yates).
+func Permutation(r *rand.Rand, n int) []int {
 	p := make([]int, n)
 	for i := range p {
 		p[i] = i
 	}
 	for i := n - 1; i > 0; i-- {
-		j := intn(r, i+1)
+		j := Intn(r, i+1)
 		p[i], p[j] = p[j], p[i]
 	}
 	return p
 }
 
-// holdoutSplit splits rows 0..n-1 into training and test rows, each in
+// HoldoutSplit splits rows 0..n-1 into training and test rows, each in
 // ascending order, the test part model.HoldoutTestRows(n, holdout) rows
 // drawn at random.
-func holdoutSplit(n int, holdout float64, seed int64) (train, test []int) {
-	p := permutation(newRand(seed, streamSplit), n)
+func HoldoutSplit(n int, holdout float64, seed int64) (train, test []int) {
+	p := Permutation(NewRand(seed, StreamSplit), n)
 	k := model.HoldoutTestRows(n, holdout)
 	test, train = p[:k], p[k:]
 	slices.Sort(test)
@@ -53,11 +53,11 @@ func holdoutSplit(n int, holdout float64, seed int64) (train, test []int) {
 	return train, test
 }
 
-// foldSplit deals rows 0..n-1, shuffled, into k folds of sizes differing
+// FoldSplit deals rows 0..n-1, shuffled, into k folds of sizes differing
 // by at most one, each in ascending order.
-func foldSplit(n, k int, seed int64) [][]int {
+func FoldSplit(n, k int, seed int64) [][]int {
 	folds := make([][]int, k)
-	for i, row := range permutation(newRand(seed, streamSplit), n) {
+	for i, row := range Permutation(NewRand(seed, StreamSplit), n) {
 		folds[i%k] = append(folds[i%k], row)
 	}
 	for _, f := range folds {
@@ -66,8 +66,8 @@ func foldSplit(n, k int, seed int64) [][]int {
 	return folds
 }
 
-// complement returns the rows of 0..n-1 not in sorted, ascending.
-func complement(n int, sorted []int) []int {
+// Complement returns the rows of 0..n-1 not in sorted, ascending.
+func Complement(n int, sorted []int) []int {
 	out := make([]int, 0, n-len(sorted))
 	j := 0
 	for i := 0; i < n; i++ {

@@ -1,4 +1,4 @@
-package golearn
+package learn
 
 import (
 	"math"
@@ -6,13 +6,13 @@ import (
 	"gitlab.com/mlserve/mlserve/model"
 )
 
-// classification scores predicted against true class indexes. Macro
+// Classification scores predicted against true class indexes. Macro
 // averages are over the classes that occur among the true or predicted
 // classes (scikit-learn's default): a class absent from the evaluated rows
 // and never predicted has no precision or recall to average. Precision of
 // a class never predicted, recall of a class never present, and F1 when
 // both are 0, are 0.
-func classification(classes []string, truth, predicted []int) *model.ClassificationMetrics {
+func Classification(classes []string, truth, predicted []int) *model.ClassificationMetrics {
 	k := len(classes)
 	counts := make([][]int, k)
 	for i := range counts {
@@ -56,10 +56,10 @@ func classification(classes []string, truth, predicted []int) *model.Classificat
 	return m
 }
 
-// regression scores predicted against true values. R² is 1 - SSres/SStot
+// Regression scores predicted against true values. R² is 1 - SSres/SStot
 // over the evaluated rows; when they all have one value (SStot = 0) it is
 // 1 for perfect predictions and 0 otherwise, as scikit-learn reports.
-func regression(truth, predicted []float64) *model.RegressionMetrics {
+func Regression(truth, predicted []float64) *model.RegressionMetrics {
 	n := float64(len(truth))
 	mean := 0.0
 	for _, y := range truth {

@@ -1,4 +1,4 @@
-package golearn
+package learn
 
 import (
 	"math"
@@ -9,27 +9,22 @@ import (
 )
 
 // Encoding kinds: how one feature becomes columns of numbers, the only
-// input this package gives golearn.
+// input a learner sees.
 const (
-	kindNumber = "number"  // one column: the value itself
-	kindOneHot = "one_hot" // a column per training value: 1 for the row's value
-	kindBins   = "bins"    // a column per occupied bin: 1 for the row's bin
+	KindNumber = "number"  // one column: the value itself
+	KindOneHot = "one_hot" // a column per training value: 1 for the row's value
+	KindBins   = "bins"    // a column per occupied bin: 1 for the row's bin
 )
 
-// Encoding styles: which kinds an algorithm's features get.
-const (
-	styleNumeric = iota // numbers as they are, strings one-hot
-	styleBinary         // numbers binned, strings one-hot: naive Bayes
-)
-
-// encoding says how one feature is encoded. It is learned from the
+// Encoding says how one feature is encoded. It is learned from the
 // training rows only and recorded in the artifact, so a model encodes
-// what it predicts exactly as it encoded what it learned.
-type encoding struct {
+// what it predicts exactly as it encoded what it learned. Its JSON is part
+// of golearn artifacts: the field names never change.
+type Encoding struct {
 	Feature string `json:"feature"`
 	Kind    string `json:"kind"`
 	// Levels are one_hot's values, sorted. A value not among them (unseen
-	// in training) encodes as all zeros.
+	// in training, or missing: "") encodes as all zeros.
 	Levels []string `json:"levels,omitempty"`
 	// Min and Max are the training range that bins cuts into Bins
 	// equal-width bins; values outside it fall in the first or last bin.
@@ -41,19 +36,19 @@ type encoding struct {
 	Occupied []int `json:"occupied,omitempty"`
 }
 
-// width is how many columns e encodes to.
-func (e *encoding) width() int {
+// Width is how many columns e encodes to.
+func (e *Encoding) Width() int {
 	switch e.Kind {
-	case kindOneHot:
+	case KindOneHot:
 		return len(e.Levels)
-	case kindBins:
+	case KindBins:
 		return len(e.Occupied)
 	}
 	return 1
 }
 
-// bin returns the bin of v.
-func (e *encoding) bin(v float64) int {
+// Bin returns the bin of v.
+func (e *Encoding) Bin(v float64) int {
 	// Halved so a range near the float64 limits cannot overflow.
 	span := e.Max/2 - e.Min/2
 	if !(span > 0) {
@@ -63,15 +58,18 @@ func (e *encoding) bin(v float64) int {
 	return int(min(max(b, 0), float64(e.Bins-1)))
 }
 
-// fitEncodings learns each feature's encoding from the given rows.
-func fitEncodings(style int, features []*csvdata.TableColumn, rows []int, bins int) []encoding {
-	encs := make([]encoding, len(features))
+// FitEncodings learns each feature's encoding from the given rows: string
+// features one-hot (the empty string, a missing value, is no level),
+// number features as themselves, or, when bins > 0, cut into that many
+// equal-width bins of their training range.
+func FitEncodings(features []*csvdata.TableColumn, rows []int, bins int) []Encoding {
+	encs := make([]Encoding, len(features))
 	for i, c := range features {
-		e := encoding{Feature: c.Name, Kind: kindNumber}
+		e := Encoding{Feature: c.Name, Kind: KindNumber}
 		switch {
 		case c.Type == model.ColumnString:
-			e.Kind = kindOneHot
-			seen := map[string]bool{}
+			e.Kind = KindOneHot
+			seen := map[string]bool{"": true}
 			for _, r := range rows {
 				if !seen[c.Strings[r]] {
 					seen[c.Strings[r]] = true
@@ -79,15 +77,15 @@ func fitEncodings(style int, features []*csvdata.TableColumn, rows []int, bins i
 				}
 			}
 			slices.Sort(e.Levels)
-		case style == styleBinary:
-			e.Kind, e.Bins = kindBins, bins
+		case bins > 0:
+			e.Kind, e.Bins = KindBins, bins
 			e.Min, e.Max = math.Inf(1), math.Inf(-1)
 			for _, r := range rows {
 				e.Min, e.Max = min(e.Min, c.Numbers[r]), max(e.Max, c.Numbers[r])
 			}
 			occupied := make([]bool, bins)
 			for _, r := range rows {
-				occupied[e.bin(c.Numbers[r])] = true
+				occupied[e.Bin(c.Numbers[r])] = true
 			}
 			for b, ok := range occupied {
 				if ok {
@@ -100,21 +98,23 @@ func fitEncodings(style int, features []*csvdata.TableColumn, rows []int, bins i
 	return encs
 }
 
-// encoder turns feature values into encoded rows.
-type encoder struct {
-	encs   []encoding
+// Encoder turns feature values of a table into encoded rows.
+type Encoder struct {
+	encs   []Encoding
 	levels []map[string]int // one_hot: value → column within the feature
 	starts []int            // first encoded column of each feature
-	width  int
+	// Width is the number of encoded columns.
+	Width int
 }
 
-func newEncoder(encs []encoding) *encoder {
-	en := &encoder{encs: encs, levels: make([]map[string]int, len(encs)), starts: make([]int, len(encs))}
+// NewEncoder returns the encoder of the given encodings.
+func NewEncoder(encs []Encoding) *Encoder {
+	en := &Encoder{encs: encs, levels: make([]map[string]int, len(encs)), starts: make([]int, len(encs))}
 	for i := range encs {
 		e := &encs[i]
-		en.starts[i] = en.width
-		en.width += e.width()
-		if e.Kind == kindOneHot {
+		en.starts[i] = en.Width
+		en.Width += e.Width()
+		if e.Kind == KindOneHot {
 			en.levels[i] = make(map[string]int, len(e.Levels))
 			for j, l := range e.Levels {
 				en.levels[i][l] = j
@@ -124,51 +124,51 @@ func newEncoder(encs []encoding) *encoder {
 	return en
 }
 
-// groups returns the encoded columns of each feature.
-func (en *encoder) groups() [][]int {
+// Groups returns the encoded columns of each feature.
+func (en *Encoder) Groups() [][]int {
 	g := make([][]int, len(en.encs))
 	for i := range en.encs {
-		for j := range en.encs[i].width() {
+		for j := range en.encs[i].Width() {
 			g[i] = append(g[i], en.starts[i]+j)
 		}
 	}
 	return g
 }
 
-// encode returns the encoded rows of the given feature columns, which
+// Encode returns the encoded rows of the given feature columns, which
 // are in the order of the encodings.
-func (en *encoder) encode(cols []*csvdata.TableColumn, rows []int) [][]float64 {
+func (en *Encoder) Encode(cols []*csvdata.TableColumn, rows []int) [][]float64 {
 	x := make([][]float64, len(rows))
-	flat := make([]float64, len(rows)*en.width)
+	flat := make([]float64, len(rows)*en.Width)
 	for k, r := range rows {
-		x[k] = flat[k*en.width : (k+1)*en.width : (k+1)*en.width]
-		en.encodeRow(cols, r, x[k])
+		x[k] = flat[k*en.Width : (k+1)*en.Width : (k+1)*en.Width]
+		en.EncodeRow(cols, r, x[k])
 	}
 	return x
 }
 
-// encodeRow writes the encoding of row r of cols into out, which has
-// en.width zeros.
-func (en *encoder) encodeRow(cols []*csvdata.TableColumn, r int, out []float64) {
+// EncodeRow writes the encoding of row r of cols into out, which has
+// en.Width zeros.
+func (en *Encoder) EncodeRow(cols []*csvdata.TableColumn, r int, out []float64) {
 	for i, c := range cols {
 		e, o := &en.encs[i], out[en.starts[i]:]
 		switch e.Kind {
-		case kindNumber:
+		case KindNumber:
 			o[0] = c.Numbers[r]
-		case kindOneHot:
+		case KindOneHot:
 			if j, ok := en.levels[i][c.Strings[r]]; ok {
 				o[j] = 1
 			}
-		case kindBins:
-			if j, ok := slices.BinarySearch(e.Occupied, e.bin(c.Numbers[r])); ok {
+		case KindBins:
+			if j, ok := slices.BinarySearch(e.Occupied, e.Bin(c.Numbers[r])); ok {
 				o[j] = 1
 			}
 		}
 	}
 }
 
-// allRows returns 0..n-1.
-func allRows(n int) []int {
+// AllRows returns 0..n-1.
+func AllRows(n int) []int {
 	rows := make([]int, n)
 	for i := range rows {
 		rows[i] = i

@@ -1,4 +1,4 @@
-package golearn
+package learn
 
 import (
 	"math"
@@ -12,7 +12,7 @@ func TestClassificationMetrics(t *testing.T) {
 	// Worked by hand: a is right once of twice and called twice; b right
 	// twice of twice and called three times; c never called; d absent.
 	classes := []string{"a", "b", "c", "d"}
-	got := classification(classes, []int{0, 0, 1, 1, 2}, []int{0, 1, 1, 1, 0})
+	got := Classification(classes, []int{0, 0, 1, 1, 2}, []int{0, 1, 1, 1, 0})
 	want := &model.ClassificationMetrics{
 		Accuracy: 3.0 / 5,
 		PerClass: []model.ClassMetrics{
@@ -54,10 +54,14 @@ func TestRegressionMetrics(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m := regression(tt.truth, tt.got)
+			m := Regression(tt.truth, tt.got)
 			if !near(m.RMSE, tt.rmse) || !near(m.MAE, tt.mae) || !near(m.R2, tt.want) {
 				t.Errorf("%+v, want RMSE %v, MAE %v, R² %v", *m, tt.rmse, tt.mae, tt.want)
 			}
 		})
 	}
+}
+
+func near(a, b float64) bool {
+	return math.Abs(a-b) <= 1e-12*max(1, math.Abs(a), math.Abs(b))
 }

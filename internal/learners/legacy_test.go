@@ -1,4 +1,4 @@
-package golearn
+package learners
 
 import (
 	"encoding/json"

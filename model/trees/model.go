@@ -1,0 +1,152 @@
+package trees
+
+import (
+	"math"
+
+	"gitlab.com/mlserve/mlserve/model"
+)
+
+// The kinds of model this package stores.
+const (
+	kindTree   = "tree"   // one CART tree: its leaf's values
+	kindForest = "forest" // a random forest: its trees' leaf values averaged
+	kindBoost  = "boost"  // gradient boosting: a baseline plus every tree's leaf value
+)
+
+// node is a node of a stored tree. A split sends x to Left when
+// x[Feature] ≤ Threshold, to Right when it is greater, and a missing value
+// (NaN) to Right when MissingRight, else to Left. A leaf has Feature -1;
+// its values are the tree's Values[Leaf*width:(Leaf+1)*width].
+type node struct {
+	Feature      int32
+	Threshold    float64
+	Left, Right  int32
+	MissingRight bool
+	Leaf         int32
+}
+
+// tree is a stored tree: its nodes, the root first, and its leaves'
+// values, width per leaf: class shares (class counts as grown, before it
+// is stored) or one value.
+type tree struct {
+	Nodes  []node
+	Values []float64
+	depth  int32 // the most splits on a path, computed on load
+}
+
+// forestModel is a fitted model of any kind, as stored and as the
+// reference predictor reads it.
+type forestModel struct {
+	kind    string
+	task    string
+	classes int
+	// width is how many values a leaf holds: the classes of a
+	// classification tree or forest (their shares), else 1.
+	width int
+	trees []tree
+	// outputs and baseline, for boosting: the raw scores a model adds
+	// trees to (one per class for more than two classes, else one), and
+	// where they start. Tree t adds to output t % outputs.
+	outputs  int
+	baseline []float64
+}
+
+// leaf returns the leaf index x reaches in t.
+func (t *tree) leaf(x []float64) int32 {
+	n := &t.Nodes[0]
+	for n.Feature >= 0 {
+		v := x[n.Feature]
+		next := n.Left
+		if v > n.Threshold || v != v && n.MissingRight {
+			next = n.Right
+		}
+		n = &t.Nodes[next]
+	}
+	return n.Leaf
+}
+
+// outcome is one prediction: a class and its probabilities, or a value.
+type outcome struct {
+	class int
+	probs []float64
+	value float64
+}
+
+// predict is the reference prediction of one encoded row, what the fast
+// predictors are tested against: sums are taken tree by tree in stored
+// order, and the same finishing functions turn them into the answer.
+func (m *forestModel) predict(x []float64) outcome {
+	switch m.kind {
+	case kindBoost:
+		raw := make([]float64, m.outputs)
+		copy(raw, m.baseline)
+		for t := range m.trees {
+			raw[t%m.outputs] += m.trees[t].Values[m.trees[t].leaf(x)]
+		}
+		if m.task == model.TaskRegression {
+			return outcome{value: raw[0]}
+		}
+		probs := make([]float64, m.classes)
+		scoresToProbs(raw, probs)
+		return outcome{class: argmax(probs), probs: probs}
+	default:
+		sum := make([]float64, m.width)
+		for t := range m.trees {
+			leaf := int(m.trees[t].leaf(x))
+			for k, v := range m.trees[t].Values[leaf*m.width : (leaf+1)*m.width] {
+				sum[k] += v
+			}
+		}
+		n := float64(len(m.trees))
+		for k := range sum {
+			sum[k] /= n
+		}
+		if m.task == model.TaskRegression {
+			return outcome{value: sum[0]}
+		}
+		return outcome{class: argmax(sum), probs: sum}
+	}
+}
+
+// scoresToProbs turns a boosted classifier's raw scores into class
+// probabilities: the sigmoid of the one score of a binary model (the
+// second class's probability), else the softmax of one score per class.
+func scoresToProbs(raw, probs []float64) {
+	if len(raw) == 1 {
+		p := sigmoid(raw[0])
+		probs[0], probs[1] = 1-p, p
+		return
+	}
+	top := raw[0]
+	for _, s := range raw[1:] {
+		top = max(top, s)
+	}
+	sum := 0.0
+	for k, s := range raw {
+		probs[k] = math.Exp(s - top)
+		sum += probs[k]
+	}
+	for k := range probs {
+		probs[k] /= sum
+	}
+}
+
+// sigmoid is the logistic function, computed so neither tail overflows.
+func sigmoid(s float64) float64 {
+	if s >= 0 {
+		return 1 / (1 + math.Exp(-s))
+	}
+	e := math.Exp(s)
+	return e / (1 + e)
+}
+
+// argmax returns the index of the largest value, the first on ties.
+func argmax(values []float64) int {
+	best := 0
+	for i, v := range values {
+		if v > values[best] {
+			best = i
+		}
+	}
+	return best
+}
