@@ -27,12 +27,12 @@ func readIris(tb testing.TB) string {
 	return string(b)
 }
 
-// irisColumns are the columns inspecting iris.csv gives.
-// irisColumns are iris's columns with their distinct value counts, which
-// are facts about the data set (35 sepal lengths, 23 widths, ...).
+// irisColumns are the columns inspecting iris.csv gives, with their
+// distinct value counts, which are facts about the data set (35 sepal
+// lengths, 23 widths, ...), every measurement a fraction.
 func irisColumns() []model.Column {
 	num := func(n string, distinct int) model.Column {
-		return model.Column{Name: n, Type: model.ColumnNumber, Distinct: distinct}
+		return model.Column{Name: n, Type: model.ColumnNumber, Distinct: distinct, Fractional: true}
 	}
 	return []model.Column{num("Sepal length", 35), num("Sepal width", 23), num("Petal length", 43), num("Petal width", 22),
 		{Name: "Species", Type: model.ColumnString, Distinct: 3}}

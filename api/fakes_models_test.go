@@ -65,11 +65,12 @@ func (m *fakeModels) Resolve(ctx context.Context, name string, version int, alia
 // fakePredictor predicts by a rule a test can compute by hand. A
 // classifier predicts class int(|first feature|) mod C, with probability 0.5
 // for it and the rest shared; a regression predicts the sum of the number
-// features plus the length of every string feature.
+// features (missing ones left out) plus the length of every string feature.
 type fakePredictor struct {
 	features []model.Column
 	classes  []string // nil for a regression
 	probs    bool
+	missing  bool // it takes missing values
 	// last is the last batch predicted, copied, for tests to inspect.
 	mu   sync.Mutex
 	last model.Batch
@@ -83,10 +84,11 @@ func (p *fakePredictor) Predict(in *model.Batch, out *model.Output) {
 		if p.classes == nil {
 			sum := 0.0
 			for i, col := range p.features {
-				if col.Type == model.ColumnString {
+				switch v := in.Nums[r*f+i]; {
+				case col.Type == model.ColumnString:
 					sum += float64(len(in.Strs[r*f+i]))
-				} else {
-					sum += in.Nums[r*f+i]
+				case v == v:
+					sum += v
 				}
 			}
 			out.Values[r] = sum
@@ -123,6 +125,7 @@ func (p *fakePredictor) lastBatch() model.Batch {
 func (p *fakePredictor) Features() []model.Column { return p.features }
 func (p *fakePredictor) Classes() []string        { return p.classes }
 func (p *fakePredictor) HasProbabilities() bool   { return p.probs }
+func (p *fakePredictor) Missing() bool            { return p.missing }
 func (p *fakePredictor) SizeBytes() int64         { return 1 }
 
 func (p *fakePredictor) Task() string {

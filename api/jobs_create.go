@@ -147,13 +147,15 @@ func fillTrainRequest(req *model.JobRequest, ds *model.Dataset) error {
 
 // scoreProblems checks that the dataset fits the version: it has every
 // feature, with a usable type (a string column cannot feed a number
-// feature) and no empty cells (a model has no notion of a missing value),
-// and, with includeInput, no column named like an output column.
+// feature) and no empty cells unless the algorithm handles missing values
+// (model.Algorithm.MissingValues), and, with includeInput, no column named
+// like an output column.
 func scoreProblems(v *model.ModelVersion, ds *model.Dataset, includeInput bool) map[string]string {
 	columns := make(map[string]model.Column, len(ds.Columns))
 	for _, c := range ds.Columns {
 		columns[c.Name] = c
 	}
+	alg, _ := model.LookupAlgorithm(v.Algorithm)
 	var problems []string
 	for _, f := range v.Features {
 		c, ok := columns[f.Name]
@@ -162,8 +164,8 @@ func scoreProblems(v *model.ModelVersion, ds *model.Dataset, includeInput bool) 
 			problems = append(problems, fmt.Sprintf("no column %q", f.Name))
 		case f.Type == model.ColumnNumber && c.Type != model.ColumnNumber:
 			problems = append(problems, fmt.Sprintf("column %q holds strings where the model needs numbers", f.Name))
-		case c.Empty > 0:
-			problems = append(problems, fmt.Sprintf("column %q has %d empty cells", f.Name, c.Empty))
+		case c.Empty > 0 && !alg.MissingValues:
+			problems = append(problems, fmt.Sprintf("column %q has %d empty cells; %s cannot handle missing values", f.Name, c.Empty, v.Algorithm))
 		}
 	}
 	p := map[string]string{}

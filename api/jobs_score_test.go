@@ -97,6 +97,14 @@ func TestScoreJobCreateRejectsADatasetThatDoesNotFit(t *testing.T) {
 			}
 		})
 	}
+	t.Run("empty feature cells are fine for an algorithm that handles missing values", func(t *testing.T) {
+		e := newTestEnv(t)
+		e.versions.mu.Lock()
+		e.versions.versions["iris"][0].Algorithm = "gradient_boosting"
+		e.versions.mu.Unlock()
+		e.addDataset(withEmpty(irisLike(id), "sepal_width", 3))
+		mustJSON[model.Job](t, e.do(t, "POST", "/v1/jobs", `{"type":"score","model":"iris","version":1,"dataset":"`+id+`"}`), http.StatusAccepted)
+	})
 	t.Run("empty cells outside the features are fine", func(t *testing.T) {
 		e := newTestEnv(t)
 		e.addDataset(withEmpty(irisLike(id), "species", 4))

@@ -129,7 +129,7 @@ func handlePredict(logger *slog.Logger, models model.Models, rows int, pool *scr
 			return
 		}
 		d := &sc.dec
-		d.reset(sc.body, pred.Features(), rows)
+		d.reset(sc.body, pred.Features(), rows, pred.Missing())
 		if err := d.decode(); err != nil {
 			writeError(w, r, logger, err)
 			return

@@ -34,6 +34,7 @@ type instanceDecoder struct {
 	features []model.Column
 	isNum    []bool
 	hasStr   bool
+	missing  bool // the model takes missing values
 	// limit is the most instances a request may hold; 0 for no limit.
 	limit    int
 	batch    model.Batch
@@ -42,10 +43,11 @@ type instanceDecoder struct {
 	problems map[string]string
 }
 
-// reset prepares d for a body and a predictor's features.
-func (d *instanceDecoder) reset(body []byte, features []model.Column, limit int) {
+// reset prepares d for a body and a predictor's features; missing says
+// whether the predictor takes missing values.
+func (d *instanceDecoder) reset(body []byte, features []model.Column, limit int, missing bool) {
 	d.sc.data, d.sc.pos = body, 0
-	d.features, d.limit, d.problems, d.hasStr = features, limit, nil, false
+	d.features, d.limit, d.problems, d.hasStr, d.missing = features, limit, nil, false, missing
 	d.isNum = d.isNum[:0]
 	for _, f := range features {
 		num := f.Type != model.ColumnString
@@ -220,11 +222,25 @@ func (d *instanceDecoder) object(r int) error {
 		}
 	}
 	for i, seen := range d.seen {
-		if !seen {
+		switch {
+		case seen:
+		case d.missing:
+			d.setMissing(r, i)
+		default:
 			d.problem(rowKey(r)+"."+d.features[i].Name, "missing")
 		}
 	}
 	return nil
+}
+
+// setMissing records feature i of row r as missing.
+func (d *instanceDecoder) setMissing(r, i int) {
+	at := r*len(d.features) + i
+	if d.isNum[i] {
+		d.batch.Nums[at] = math.NaN()
+	} else {
+		d.batch.Strs[at] = ""
+	}
 }
 
 // array reads an instance in feature order.
@@ -285,6 +301,12 @@ func (d *instanceDecoder) value(r, i int, positional bool) error {
 			return err
 		}
 		d.batch.Strs[at] = string(v)
+		return nil
+	case d.missing && c == 'n':
+		if err := s.literal("null"); err != nil {
+			return err
+		}
+		d.setMissing(r, i)
 		return nil
 	}
 	kind := s.kindAt()

@@ -56,6 +56,36 @@ func addHouses(e *testEnv) *fakePredictor {
 	return p
 }
 
+func TestPredictMissingValues(t *testing.T) {
+	e := newTestEnv(t)
+	p := addHouses(e)
+	t.Run("a model that does not take missing values refuses null and left-out features", func(t *testing.T) {
+		p := mustProblem(t, e.do(t, "POST", "/v1/models/houses/predict", `{"instances": [{"city": "paris", "rooms": null}, {"city": "oslo"}]}`),
+			http.StatusUnprocessableEntity)
+		want := map[string]string{"instances[0].rooms": "must be a number, got null", "instances[1].rooms": "missing"}
+		if !reflect.DeepEqual(p.Errors, want) {
+			t.Errorf("errors %q, want %q", p.Errors, want)
+		}
+	})
+	p.missing = true
+	t.Run("a model that takes them gets NaN for a missing number and an empty string for a missing string", func(t *testing.T) {
+		resp := mustPredict(t, e, "/v1/models/houses/predict",
+			`{"instances": [{"city": "paris", "rooms": null}, {"city": "oslo"}, {"rooms": 3}, [null, null]]}`)
+		if !reflect.DeepEqual(resp.Predictions, []any{5.0, 4.0, 3.0, 0.0}) {
+			t.Errorf("predictions %v", resp.Predictions)
+		}
+		got := p.lastBatch()
+		if got.Rows != 4 || !reflect.DeepEqual(got.Strs, []string{"paris", "", "oslo", "", "", "", "", ""}) {
+			t.Fatalf("batch %+v", got)
+		}
+		for r, v := range []float64{got.Nums[1], got.Nums[3], got.Nums[7]} {
+			if v == v {
+				t.Errorf("missing number %d is %v, want NaN", r, v)
+			}
+		}
+	})
+}
+
 func TestPredict(t *testing.T) {
 	e := newTestEnv(t)
 	v1 := e.models.predictors[predictorKey("iris", 1)].(*fakePredictor)

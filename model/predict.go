@@ -32,7 +32,8 @@ type Output struct {
 type Predictor interface {
 	// Predict predicts every row of in into out, whose slices the caller
 	// sized for in.Rows rows. The batch holds valid values only: the
-	// caller has checked types and finiteness against Features.
+	// caller has checked types and finiteness against Features, and
+	// passes missing values only when Missing.
 	Predict(in *Batch, out *Output)
 	// Features are the model's features, in the order a Batch uses.
 	Features() []Column
@@ -42,6 +43,10 @@ type Predictor interface {
 	Task() string
 	// HasProbabilities reports whether Predict fills Output.Probs.
 	HasProbabilities() bool
+	// Missing reports whether Predict takes missing values (a model that
+	// learnt where they go): NaN for a number feature, "" for a string
+	// one. When false, callers refuse a row with a missing value.
+	Missing() bool
 	// SizeBytes estimates the memory the predictor holds, for the
 	// model cache's budget.
 	SizeBytes() int64

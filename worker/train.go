@@ -122,6 +122,10 @@ func (h *trainHandler) train(ctx context.Context, job *model.Job, progress Repor
 		Artifact:     ref,
 		JobID:        job.ID,
 		TrainSeconds: trainSeconds,
+		// Importances and iterations are the learner's report of the
+		// stored model.
+		FeatureImportances: res.FeatureImportances,
+		Iterations:         res.Iterations,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("register the version of job %s: %w", job.ID, err)

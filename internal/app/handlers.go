@@ -20,7 +20,8 @@ import (
 // binary that runs a worker must call trainproc.ServeChild first thing in
 // main.
 func Handlers(cfg *config.Config, b *Backends, logger *slog.Logger) (handlers worker.Handlers, release func(), err error) {
-	trainer := trainproc.NewRunner(trainproc.Options{MemoryLimit: cfg.Jobs.TrainMemory, Logger: logger.With("component", "trainer")})
+	trainer := trainproc.NewRunner(trainproc.Options{MemoryLimit: cfg.Jobs.TrainMemory, Threads: cfg.Jobs.TrainThreads,
+		Logger: logger.With("component", "trainer")})
 	// Score jobs name an exact version, so the cache needs no refreshing:
 	// it only keeps a worker from loading a model once per part.
 	models := modelcache.New(modelcache.Options{

@@ -65,6 +65,7 @@ type Jobs struct {
 	MaxRetry      int           // jobs.max_retry: retries after the first attempt
 	ScorePartRows int           // jobs.score_part_rows: rows in one part of a score job
 	TrainMemory   int64         // jobs.train_memory: resident bytes a training process may use
+	TrainThreads  int           // jobs.train_threads: threads of one training; 0 = every core
 }
 
 // Worker configures the asynq server.

@@ -115,6 +115,8 @@ func table() []key {
 			integer(), func(c *Config) *int { return &c.Jobs.MaxRetry }, between(0, 100)),
 		field("jobs.train_memory", "2GiB", "512MiB", "memory a training process may use before it is killed (over 64MiB)",
 			size(), func(c *Config) *int64 { return &c.Jobs.TrainMemory }, moreThan(64<<20, "64MiB")),
+		field("jobs.train_threads", "0", "2", "threads one training may keep busy (trees fitted in parallel, predictions of its evaluation); 0 is every core",
+			integer(), func(c *Config) *int { return &c.Jobs.TrainThreads }, between(0, 1024)),
 
 		field("worker.concurrency", "4", "8", "jobs a worker runs at once",
 			integer(), func(c *Config) *int { return &c.Worker.Concurrency }, atLeast(1)),

@@ -52,6 +52,10 @@ func (b *Base) Task() string { return b.Kind }
 // mlserve gives class probabilities.
 func (b *Base) HasProbabilities() bool { return b.Kind == model.TaskClassification }
 
+// Missing implements model.Predictor: a predictor that takes missing
+// values says so with a method of its own.
+func (b *Base) Missing() bool { return false }
+
 // SizeBytes implements model.Predictor.
 func (b *Base) SizeBytes() int64 { return b.Size }
 

@@ -17,6 +17,7 @@ import (
 
 	"gitlab.com/mlserve/mlserve/internal/learn"
 	"gitlab.com/mlserve/mlserve/model"
+	"gitlab.com/mlserve/mlserve/model/bayes"
 	"gitlab.com/mlserve/mlserve/model/golearn"
 	"gitlab.com/mlserve/mlserve/model/trees"
 )
@@ -26,7 +27,7 @@ func NewTrainer() model.Trainer { return learn.NewTrainer(Learner) }
 
 // Learner returns the learner of a spec whose params are normalized.
 func Learner(spec *model.TrainSpec) (learn.Learner, bool) {
-	for _, find := range []learn.Registry{trees.Learner, golearn.Learner} {
+	for _, find := range []learn.Registry{trees.Learner, bayes.Learner, golearn.Learner} {
 		if l, ok := find(spec); ok {
 			return l, true
 		}
@@ -64,6 +65,8 @@ func loadOwn(artifact []byte) (model.Predictor, error) {
 	switch format.Format {
 	case trees.Format:
 		return trees.LoadPredictor(artifact)
+	case bayes.Format:
+		return bayes.LoadPredictor(artifact)
 	}
 	return nil, model.Errorf(model.CodeCorrupt, "artifact: unknown format %q", format.Format)
 }

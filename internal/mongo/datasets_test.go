@@ -98,7 +98,7 @@ func TestCreateDataset(t *testing.T) {
 		want := &model.Dataset{
 			ID: d.ID, Name: "big", Rows: 50_000, SizeBytes: int64(len(csv)), SHA256: sha256Hex(csv), CreatedAt: d.CreatedAt,
 			Columns: []model.Column{
-				{Name: "sepal_length", Type: model.ColumnNumber, Distinct: model.DistinctCap}, // every row differs
+				{Name: "sepal_length", Type: model.ColumnNumber, Distinct: model.DistinctCap, Fractional: true}, // every row differs
 				{Name: "species", Type: model.ColumnString, Distinct: 1},
 			},
 		}

@@ -2,6 +2,7 @@ package scoring
 
 import (
 	"bytes"
+	"math"
 	"unicode/utf8"
 	"unsafe"
 
@@ -98,6 +99,9 @@ func (s *scorer) read(rec *records) (int, error) {
 				continue
 			}
 			x, ok := csvdata.ParseNumber(transient(v))
+			if !ok && l.missing && csvdata.IsEmpty(transient(v)) {
+				x, ok = math.NaN(), true // the model learnt where missing values go
+			}
 			if !ok {
 				return 0, badNumber(rec.n, ft.name, v)
 			}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -96,6 +97,32 @@ func irisRegression(tb testing.TB) model.Predictor {
 	return train(tb, "iris regression", testFile(tb, "iris.csv"), model.JobRequest{
 		Target: "Petal width", Algorithm: "linear_regression",
 		Features: []string{"Sepal length", "Sepal width", "Petal length"},
+	})
+}
+
+// gappyIris is iris with every fifth measure left empty.
+func gappyIris(tb testing.TB) []byte {
+	tb.Helper()
+	lines := strings.Split(strings.TrimSpace(string(testFile(tb, "iris.csv"))), "\n")
+	var b strings.Builder
+	b.WriteString(lines[0] + "\n")
+	for i, line := range lines[1:] {
+		fields := strings.Split(line, ",")
+		fields[i%4] = ""
+		if i%5 != 0 {
+			fields = strings.Split(line, ",")
+		}
+		b.WriteString(strings.Join(fields, ",") + "\n")
+	}
+	return []byte(b.String())
+}
+
+// irisBoosting is gradient boosting trained on gappyIris: it takes
+// missing values.
+func irisBoosting(tb testing.TB) model.Predictor {
+	tb.Helper()
+	return train(tb, "iris boosting", gappyIris(tb), model.JobRequest{
+		Target: "Species", Algorithm: "gradient_boosting", Params: map[string]any{"iterations": 20},
 	})
 }
 
@@ -234,6 +261,9 @@ func predictOne(tb testing.TB, p model.Predictor, header, record []string) (labe
 			continue
 		}
 		x, err := strconv.ParseFloat(v, 64)
+		if v == "" && p.Missing() {
+			x, err = math.NaN(), nil
+		}
 		if err != nil {
 			tb.Fatal(err)
 		}

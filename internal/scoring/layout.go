@@ -18,6 +18,7 @@ type Layout struct {
 	columns      []model.Column
 	task         string
 	hasProbs     bool
+	missing      bool // the predictor takes missing values: an empty number cell is NaN
 	// labels are the predictor's classes as written in an output line
 	// (classification); probabilities counts the probability columns.
 	labels        [][]byte
@@ -61,7 +62,7 @@ func NewLayout(dataset []model.Column, p model.Predictor, includeInput bool) (*L
 	if err != nil {
 		return nil, err
 	}
-	l.columns, l.task, l.hasProbs = cols, p.Task(), p.HasProbabilities()
+	l.columns, l.task, l.hasProbs, l.missing = cols, p.Task(), p.HasProbabilities(), p.Missing()
 	if p.Task() == model.TaskClassification {
 		for _, c := range p.Classes() {
 			label := appendField(nil, []byte(c))
@@ -87,7 +88,7 @@ func (l *Layout) Columns() []model.Column { return slices.Clone(l.columns) }
 // the layout depends on it.
 func (l *Layout) check(p model.Predictor) error {
 	feats := p.Features()
-	ok := p.Task() == l.task && p.HasProbabilities() == l.hasProbs &&
+	ok := p.Task() == l.task && p.HasProbabilities() == l.hasProbs && p.Missing() == l.missing &&
 		len(p.Classes()) == len(l.labels) && len(feats) == len(l.features)
 	for i := 0; ok && i < len(feats); i++ {
 		ok = feats[i].Name == l.features[i].name && (feats[i].Type == model.ColumnString) == l.features[i].string

@@ -73,6 +73,19 @@ func TestScorePredictsEveryRecordAsPredictDoesForItAlone(t *testing.T) {
 	}
 }
 
+func TestScoreGivesAModelThatTakesMissingValuesNaNForAnEmptyCell(t *testing.T) {
+	data := gappyIris(t)
+	out := scoreRanges(t, data, 40, irisBoosting(t), true)
+	checkScored(t, data, out, irisBoosting(t), true)
+	l, err := NewLayout(inspect(t, data), irisForest(t), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, body, _ := bytes.Cut(data, []byte("\n")) // the records after the header
+	_, err = Score(context.Background(), bytes.NewReader(body), l, irisForest(t), io.Discard, nil)
+	wantCode(t, err, model.CodeInvalid, "is empty; a number is needed")
+}
+
 func TestScoreReadsStringFeaturesTrimmed(t *testing.T) {
 	p := votesForest(t)
 	if f := p.Features()[0]; f.Type != model.ColumnString {

@@ -16,9 +16,9 @@ const childGODEBUG = "cgocheck=0,randseednop=0"
 
 // buildEnv is the child's environment: base (the parent's, then the
 // caller's extra entries, later entries winning) without MLSERVE_*
-// settings, with MLSERVE_TRAIN_CHILD,
-// GODEBUG merged with childGODEBUG, and GOMEMLIMIT when memLimit > 0.
-func buildEnv(base []string, memLimit int64) []string {
+// settings, with MLSERVE_TRAIN_CHILD, GODEBUG merged with childGODEBUG,
+// GOMEMLIMIT when memLimit > 0 and GOMAXPROCS when threads > 0.
+func buildEnv(base []string, memLimit int64, threads int) []string {
 	vars := map[string]string{}
 	var order []string
 	set := func(k, v string) {
@@ -42,6 +42,9 @@ func buildEnv(base []string, memLimit int64) []string {
 		// 90%: the Go heap collects hard before the watchdog kills, and C
 		// allocations (liblinear's) get the rest.
 		set("GOMEMLIMIT", strconv.FormatInt(memLimit/10*9, 10))
+	}
+	if threads > 0 {
+		set("GOMAXPROCS", strconv.Itoa(threads))
 	}
 	env := make([]string, 0, len(order))
 	for _, k := range order {

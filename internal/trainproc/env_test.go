@@ -2,6 +2,7 @@ package trainproc
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -24,7 +25,7 @@ func TestMergeGODEBUG(t *testing.T) {
 }
 
 func TestBuildEnvLetsLaterEntriesWinAndAddsTheChildsOwn(t *testing.T) {
-	got := buildEnv([]string{"PATH=/bin", "GOMEMLIMIT=1GiB", "GODEBUG=cgocheck=1", "PATH=/usr/bin", "MLSERVE_TRAIN_CHILD=0"}, 200)
+	got := buildEnv([]string{"PATH=/bin", "GOMEMLIMIT=1GiB", "GODEBUG=cgocheck=1", "PATH=/usr/bin", "MLSERVE_TRAIN_CHILD=0"}, 200, 0)
 	want := []string{"PATH=/usr/bin", "GOMEMLIMIT=180", "GODEBUG=cgocheck=0,randseednop=0", "MLSERVE_TRAIN_CHILD=1"}
 	if !slices.Equal(got, want) {
 		t.Errorf("env = %q, want %q", got, want)
@@ -32,7 +33,7 @@ func TestBuildEnvLetsLaterEntriesWinAndAddsTheChildsOwn(t *testing.T) {
 }
 
 func TestBuildEnvLeavesOutMlservesConfiguration(t *testing.T) {
-	got := buildEnv([]string{"HOME=/root", "MLSERVE_REDIS_PASSWORD=s3cret", "MLSERVE_AUTH_KEYS=a:b:admin"}, 0)
+	got := buildEnv([]string{"HOME=/root", "MLSERVE_REDIS_PASSWORD=s3cret", "MLSERVE_AUTH_KEYS=a:b:admin"}, 0, 0)
 	want := []string{"HOME=/root", "MLSERVE_TRAIN_CHILD=1", "GODEBUG=cgocheck=0,randseednop=0"}
 	if !slices.Equal(got, want) {
 		t.Errorf("env = %q, want %q", got, want)
@@ -40,8 +41,17 @@ func TestBuildEnvLeavesOutMlservesConfiguration(t *testing.T) {
 }
 
 func TestBuildEnvWithoutAMemoryLimitKeepsTheParentsGOMEMLIMIT(t *testing.T) {
-	got := buildEnv([]string{"GOMEMLIMIT=1GiB"}, 0)
+	got := buildEnv([]string{"GOMEMLIMIT=1GiB"}, 0, 0)
 	if !slices.Contains(got, "GOMEMLIMIT=1GiB") {
 		t.Errorf("env = %q, want GOMEMLIMIT=1GiB kept", got)
+	}
+}
+
+func TestBuildEnvBoundsTheChildsThreads(t *testing.T) {
+	if got := buildEnv([]string{"GOMAXPROCS=8"}, 0, 2); !slices.Contains(got, "GOMAXPROCS=2") || slices.Contains(got, "GOMAXPROCS=8") {
+		t.Errorf("env = %q, want GOMAXPROCS=2", got)
+	}
+	if got := buildEnv([]string{"HOME=/root"}, 0, 0); slices.ContainsFunc(got, func(kv string) bool { return strings.HasPrefix(kv, "GOMAXPROCS=") }) {
+		t.Errorf("env = %q, want no GOMAXPROCS", got)
 	}
 }

@@ -34,10 +34,12 @@ type message struct {
 
 // resultHeader describes a result; the artifact's bytes follow its line.
 type resultHeader struct {
-	Classes        []string      `json:"classes"`
-	Metrics        model.Metrics `json:"metrics"`
-	ArtifactBytes  int64         `json:"artifact_bytes"`
-	ArtifactSHA256 string        `json:"artifact_sha256"`
+	Classes            []string                  `json:"classes"`
+	Metrics            model.Metrics             `json:"metrics"`
+	FeatureImportances []model.FeatureImportance `json:"feature_importances,omitempty"`
+	Iterations         int                       `json:"iterations,omitempty"`
+	ArtifactBytes      int64                     `json:"artifact_bytes"`
+	ArtifactSHA256     string                    `json:"artifact_sha256"`
 }
 
 // childError is the trainer's error. Code is empty for an error that was
@@ -78,7 +80,7 @@ func writeMessage(w *bufio.Writer, m message, artifact []byte) error {
 func resultMessage(res *model.TrainResult) message {
 	sum := sha256.Sum256(res.Artifact)
 	return message{Result: &resultHeader{
-		Classes: res.Classes, Metrics: res.Metrics,
+		Classes: res.Classes, Metrics: res.Metrics, FeatureImportances: res.FeatureImportances, Iterations: res.Iterations,
 		ArtifactBytes: int64(len(res.Artifact)), ArtifactSHA256: hex.EncodeToString(sum[:]),
 	}}
 }
@@ -137,7 +139,8 @@ func readResult(r io.Reader, h *resultHeader, maxArtifact int64) outcome {
 	if sum := sha256.Sum256(artifact); hex.EncodeToString(sum[:]) != h.ArtifactSHA256 {
 		return outcome{err: errors.New("the artifact does not match its sha256")}
 	}
-	return outcome{result: &model.TrainResult{Artifact: artifact, Classes: h.Classes, Metrics: h.Metrics}}
+	return outcome{result: &model.TrainResult{Artifact: artifact, Classes: h.Classes, Metrics: h.Metrics,
+		FeatureImportances: h.FeatureImportances, Iterations: h.Iterations}}
 }
 
 // readLine reads one '\n'-terminated line of at most maxLine bytes,

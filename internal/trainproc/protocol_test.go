@@ -23,7 +23,8 @@ func encode(tb testing.TB, msgs ...message) *bytes.Buffer {
 }
 
 func TestReadMessagesRoundTripsAResult(t *testing.T) {
-	res := &model.TrainResult{Artifact: []byte("model\nbytes\n"), Classes: []string{"a", "b"}, Metrics: echoMetrics(spec("echo"))}
+	res := &model.TrainResult{Artifact: []byte("model\nbytes\n"), Classes: []string{"a", "b"}, Metrics: echoMetrics(spec("echo")),
+		FeatureImportances: []model.FeatureImportance{{Feature: "x", Importance: 0.75}, {Feature: "y", Importance: 0.25}}, Iterations: 17}
 	buf := encode(t, message{Progress: &model.Progress{Done: 1, Total: 2}})
 	w := bufio.NewWriter(buf)
 	if err := writeMessage(w, resultMessage(res), res.Artifact); err != nil {

@@ -35,6 +35,10 @@ type Options struct {
 	// (jobs.train_memory): the child gets GOMEMLIMIT at 90% of it and is
 	// killed over it. 0 means no limit.
 	MemoryLimit int64
+	// Threads bounds the threads the child's training keeps busy: its
+	// GOMAXPROCS (jobs.train_threads). 0 leaves Go's default, every core
+	// the process may use.
+	Threads int
 	// Env holds extra "KEY=value" entries for the child, overriding the
 	// parent's environment. The child's own GODEBUG settings are merged
 	// into the resulting GODEBUG.
@@ -183,5 +187,5 @@ func (r *Runner) maxArtifact() int64 {
 }
 
 func (r *Runner) env() []string {
-	return buildEnv(append(os.Environ(), r.o.Env...), r.o.MemoryLimit)
+	return buildEnv(append(os.Environ(), r.o.Env...), r.o.MemoryLimit, r.o.Threads)
 }
