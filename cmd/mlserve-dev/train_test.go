@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"testing"
 
@@ -18,19 +19,31 @@ func TestDevProgramTrainsRegistersAndPromotes(t *testing.T) {
 
 	jobs := []map[string]any{
 		{"algorithm": "random_forest", "params": map[string]any{"trees": 50}, "set_alias": "staging"},
+		{"algorithm": "gradient_boosting"},
 		{"algorithm": "decision_tree"},
 		{"algorithm": "knn", "params": map[string]any{"k": 5}},
 		{"algorithm": "logistic_regression"},
 		{"algorithm": "naive_bayes"},
 		{"algorithm": "linear_regression", "target": "Petal width",
 			"features": []string{"Sepal length", "Sepal width", "Petal length"}},
+		{"name": "golearn forest", "algorithm": "random_forest", "params": map[string]any{"engine": "golearn", "trees": 10}},
+		{"name": "forest regression", "algorithm": "random_forest", "target": "Petal width"},
+		{"name": "knn regression", "algorithm": "knn", "target": "Petal width", "task": "regression"},
+	}
+	nameOf := func(j map[string]any) string {
+		if n, ok := j["name"].(string); ok {
+			return n
+		}
+		return j["algorithm"].(string)
 	}
 	ids := make([]string, len(jobs))
 	for i, j := range jobs {
 		req := map[string]any{"type": "train", "model": "iris", "dataset": dataset, "target": "Species",
 			"validation": map[string]any{"holdout": 0.2, "seed": 7}}
 		for k, v := range j {
-			req[k] = v
+			if k != "name" {
+				req[k] = v
+			}
 		}
 		status, _, body := dev.do(t, http.MethodPost, "/v1/jobs", req)
 		if status != http.StatusAccepted {
@@ -45,7 +58,7 @@ func TestDevProgramTrainsRegistersAndPromotes(t *testing.T) {
 
 	versions := map[string]int{}
 	for i, id := range ids {
-		algo := jobs[i]["algorithm"].(string)
+		algo := nameOf(jobs[i])
 		j := dev.waitEnded(t, id)
 		if j.Status != model.StatusSucceeded || j.Result == nil || j.Result.Metrics == nil {
 			t.Fatalf("%s job ended %s: %+v", algo, j.Status, j.Error)
@@ -53,9 +66,9 @@ func TestDevProgramTrainsRegistersAndPromotes(t *testing.T) {
 		versions[algo] = j.Result.Version
 		m := j.Result.Metrics
 		switch algo {
-		case "linear_regression":
+		case "linear_regression", "forest regression", "knn regression":
 			if m.Regression == nil || m.Regression.R2 < 0.8 {
-				t.Errorf("linear_regression metrics %+v, want R² ≥ 0.8", m.Regression)
+				t.Errorf("%s metrics %+v, want R² ≥ 0.8", algo, m.Regression)
 			}
 		default:
 			if m.Classification == nil || m.Classification.Accuracy < 0.8 || m.TestRows != 30 {
@@ -69,10 +82,39 @@ func TestDevProgramTrainsRegistersAndPromotes(t *testing.T) {
 		for algo, v := range versions {
 			status, _, body := dev.do(t, http.MethodGet, fmt.Sprintf("/v1/models/iris/versions/%d", v), nil)
 			var mv model.ModelVersion
-			if status != http.StatusOK || json.Unmarshal(body, &mv) != nil || mv.Algorithm != algo || seen[v] || v < 1 || v > len(jobs) {
+			if status != http.StatusOK || json.Unmarshal(body, &mv) != nil || seen[v] || v < 1 || v > len(jobs) {
 				t.Errorf("version %d of %s: %d %s", v, algo, status, body)
 			}
 			seen[v] = true
+		}
+	})
+
+	t.Run("a version shows its task, engine, feature importances and out-of-bag score or iterations", func(t *testing.T) {
+		get := func(name string) model.ModelVersion {
+			status, _, body := dev.do(t, http.MethodGet, fmt.Sprintf("/v1/models/iris/versions/%d", versions[name]), nil)
+			var mv model.ModelVersion
+			if status != http.StatusOK || json.Unmarshal(body, &mv) != nil {
+				t.Fatalf("%s: %d %s", name, status, body)
+			}
+			return mv
+		}
+		forest := get("random_forest")
+		sum := 0.0
+		for _, fi := range forest.FeatureImportances {
+			sum += fi.Importance
+		}
+		if forest.Params["engine"] != "cart" || forest.Task != model.TaskClassification || len(forest.FeatureImportances) != 4 ||
+			math.Abs(sum-1) > 1e-9 || forest.Metrics.OutOfBag == nil || forest.Metrics.OutOfBag.Rows != 120 {
+			t.Errorf("forest version %+v", forest)
+		}
+		if boost := get("gradient_boosting"); boost.Iterations != 100 || len(boost.FeatureImportances) != 4 {
+			t.Errorf("boosting version: %d iterations, importances %v", boost.Iterations, boost.FeatureImportances)
+		}
+		if old := get("golearn forest"); old.Params["engine"] != "golearn" || old.FeatureImportances != nil || old.Metrics.OutOfBag != nil {
+			t.Errorf("golearn forest version %+v", old)
+		}
+		if reg := get("knn regression"); reg.Task != model.TaskRegression || reg.Classes != nil {
+			t.Errorf("knn regression version %+v", reg)
 		}
 	})
 

@@ -47,7 +47,7 @@ func Handlers(cfg *config.Config, b *Backends, logger *slog.Logger) (handlers wo
 	}
 	return worker.Handlers{
 		model.JobTrain: worker.NewTrainHandler(worker.TrainDeps{
-			Datasets:  b.Store,
+			Datasets:  datasets,
 			Versions:  b.Store,
 			Artifacts: b.Store,
 			Trainer:   trainer,

@@ -124,7 +124,7 @@ func table() []key {
 		queueWeight(model.JobScore, "2", "5"),
 		dur("worker.shutdown_timeout", "25s", "40s", "time running jobs get to finish on shutdown before they are requeued",
 			func(c *Config) *time.Duration { return &c.Worker.ShutdownTimeout }),
-		field("worker.dataset_cache", "0", "2GiB", "local disk for copies of the datasets a worker scores; 0 reads each part's rows from MongoDB",
+		field("worker.dataset_cache", "0", "2GiB", "local disk for copies of the datasets a worker scores and trains on; 0 reads them from MongoDB each time",
 			size(), func(c *Config) *int64 { return &c.Worker.DatasetCache }),
 		dur("worker.cancel_poll", "2s", "500ms", "how often a running job checks whether it was canceled",
 			func(c *Config) *time.Duration { return &c.Worker.CancelPoll }),

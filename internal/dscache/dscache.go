@@ -1,12 +1,12 @@
 // Package dscache keeps local copies of datasets for a worker, so that the
-// parts of a score job read their rows from local disk rather than from the
-// store.
+// parts of a score job, and the trainings on a dataset, read their rows
+// from local disk rather than from the store.
 //
 // With MongoDB a part's rows are one indexed range query away and no copy
 // is needed (worker.dataset_cache 0). The embedded FerretDB of mlserve-dev
 // answers every GridFS chunk query by decoding the whole bucket, so reading
-// N parts' ranges costs N scans of every dataset stored; one copy per worker
-// costs one.
+// N parts' ranges, or training N models on one dataset, costs N scans of
+// every dataset stored; one copy per worker costs one.
 package dscache
 
 import (

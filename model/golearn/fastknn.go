@@ -41,7 +41,7 @@ const (
 // by block, every block in order), which ranks equal distances by
 // training order as knnModel's sort does. A Euclidean square root is
 // taken only for a sum no greater than the k-th nearest's: a larger sum
-// cannot have a smaller root.
+// cannot have a smaller root (see scan).
 type knnPredictor struct {
 	learn.Base
 	k        int
@@ -163,34 +163,72 @@ func (p *knnPredictor) answer(top []neighbour, out *model.Output, r int) {
 
 // scan merges training rows t0..t1-1 into top, the cap(top) nearest to x
 // among the rows before t0, nearest first, and returns how many it holds.
-// xLength is ‖x‖ for cosine.
+// xLength is ‖x‖ for cosine. Once top is full, a Euclidean or Manhattan
+// row is dropped as soon as its partial sum, after every fourth column,
+// exceeds the k-th nearest's: the terms are never negative, so the whole
+// sum could only be larger (rounding never makes a sum of non-negative
+// terms smaller), and the reference would drop the row too. The loops
+// are written out per distance, the hottest code of a knn.
 func (p *knnPredictor) scan(x []float64, xLength float64, t0, t1 int, top []neighbour) int {
 	k, dims := cap(top), p.dims
-	for i := t0; i < t1; i++ {
-		y := p.train[i*dims : (i+1)*dims : (i+1)*dims]
-		var d float64
-		switch p.distance {
-		case distEuclidean:
+	bound := math.Inf(1)
+	if len(top) == k {
+		bound = top[k-1].sum
+	}
+	switch p.distance {
+	case distEuclidean:
+	rows:
+		for i := t0; i < t1; i++ {
+			y := p.train[i*dims : (i+1)*dims : (i+1)*dims]
+			y = y[:len(x)]
 			sum := 0.0
 			for j, v := range x {
 				diff := v - y[j]
 				sum += float64(diff * diff)
+				if j&3 == 3 && sum > bound {
+					continue rows
+				}
 			}
-			if len(top) < k || sum <= top[k-1].sum {
+			switch {
+			case sum <= bound:
 				insert(&top, neighbour{d: math.Sqrt(sum), row: i, sum: sum})
+			case sum != sum: // NaN, which the caller should not pass, ranks last
+				insert(&top, neighbour{d: math.Inf(1), row: i, sum: math.Inf(1)})
 			}
-			continue
-		case distManhattan:
+			if len(top) == k {
+				bound = top[k-1].sum
+			}
+		}
+	case distManhattan:
+	cols:
+		for i := t0; i < t1; i++ {
+			y := p.train[i*dims : (i+1)*dims : (i+1)*dims]
+			y = y[:len(x)]
+			sum := 0.0
 			for j, v := range x {
-				d += math.Abs(v - y[j])
+				sum += math.Abs(v - y[j])
+				if j&3 == 3 && sum > bound {
+					continue cols
+				}
 			}
-		case distCosine:
-			d = 1 - dot(x, y)/(xLength*p.lengths[i])
+			switch {
+			case sum <= bound:
+				insert(&top, neighbour{d: sum, row: i, sum: sum})
+			case sum != sum:
+				insert(&top, neighbour{d: math.Inf(1), row: i, sum: math.Inf(1)})
+			}
+			if len(top) == k {
+				bound = top[k-1].sum
+			}
 		}
-		if math.IsNaN(d) {
-			d = math.Inf(1)
+	default:
+		for i := t0; i < t1; i++ {
+			d := 1 - dot(x, p.train[i*dims:(i+1)*dims:(i+1)*dims])/(xLength*p.lengths[i])
+			if math.IsNaN(d) {
+				d = math.Inf(1)
+			}
+			insert(&top, neighbour{d: d, row: i})
 		}
-		insert(&top, neighbour{d: d, row: i})
 	}
 	return len(top)
 }

@@ -67,7 +67,7 @@ type knnModel struct {
 type neighbour struct {
 	d   float64
 	row int
-	sum float64 // knnPredictor, Euclidean: the sum of squares d is the root of
+	sum float64 // knnPredictor: what a row's sum must not exceed to rank before this one (Euclidean: d², the sum of squares it is the root of)
 }
 
 func (m *knnModel) predict(x []float64) outcome {

@@ -26,7 +26,8 @@ type linearState struct {
 // golearn takes its columns in map-iteration order
 // (base.NonClassAttributes), so its QR factorization, and the last bits
 // of its coefficients, change from fit to fit. This is its computation
-// (gonum's QR, Qᵀy, back substitution) with the columns in feature order;
+// (gonum's QR, Qᵀy, back substitution; Qᵀy without forming Q) with the
+// columns in feature order;
 // TestLinearRegressionAgreesWithGolearn compares the two.
 func fitLinear(ctx context.Context, in *fitInput) ([]byte, error) {
 	for j := range in.dims {
@@ -39,6 +40,9 @@ func fitLinear(ctx context.Context, in *fitInput) ([]byte, error) {
 		return nil, invalidf("a linear regression on %d features needs at least %d training rows; it has %d", in.dims, in.dims+1, len(in.x))
 	}
 	s, dependent := leastSquares(in.x, in.v)
+	if dependent == illConditioned {
+		return nil, invalidf("the linear regression is too ill-conditioned to solve: its features are nearly linear combinations of one another")
+	}
 	if dependent >= 0 {
 		return nil, invalidf("the linear regression has no unique solution: feature %q is a linear combination of the features before it", in.names[dependent])
 	}
@@ -48,11 +52,17 @@ func fitLinear(ctx context.Context, in *fitInput) ([]byte, error) {
 	return json.Marshal(s)
 }
 
-// leastSquares solves y ≈ b + x·w as golearn's LinearRegression.Fit does.
+// illConditioned is leastSquares's dependent column when gonum finds the
+// system too ill-conditioned to trust its solution.
+const illConditioned = -2
+
+// leastSquares solves y ≈ b + x·w as golearn's LinearRegression.Fit does
+// (QR), without forming Q.
 // It also returns the first column that is a linear combination of the
-// intercept and the columns before it, or -1: a diagonal entry of R that
-// is negligible next to the largest means back substitution would divide
-// by rounding noise (golearn returns coefficients of ±10¹⁴ that cancel).
+// intercept and the columns before it, illConditioned, or -1: a diagonal
+// entry of R that is negligible next to the largest means back
+// substitution would divide by rounding noise (golearn returns
+// coefficients of ±10¹⁴ that cancel).
 func leastSquares(x [][]float64, y []float64) (linearState, int) {
 	rows, cols := len(x), len(x[0])+1
 	observed := mat.NewDense(rows, 1, append([]float64(nil), y...))
@@ -65,8 +75,7 @@ func leastSquares(x [][]float64, y []float64) (linearState, int) {
 	}
 	var qr mat.QR
 	qr.Factorize(explanatory)
-	var q, r, qt, qty mat.Dense
-	qr.QTo(&q)
+	var r mat.Dense
 	qr.RTo(&r)
 	largest := 0.0
 	for j := range cols {
@@ -77,16 +86,14 @@ func leastSquares(x [][]float64, y []float64) (linearState, int) {
 			return linearState{}, j - 1
 		}
 	}
-	qt.CloneFrom(q.T())
-	qty.Mul(&qt, observed)
-	w := make([]float64, cols)
-	for i := cols - 1; i >= 0; i-- {
-		w[i] = qty.At(i, 0)
-		for j := i + 1; j < cols; j++ {
-			w[i] -= w[j] * r.At(i, j)
-		}
-		w[i] /= r.At(i, i)
+	// Qᵀy and the back substitution by the factorization's reflectors
+	// (LAPACK's dormqr, dtrtrs): golearn forms Q itself, rows² numbers,
+	// which for 50,000 rows is 20 GB.
+	var solution mat.Dense
+	if err := qr.SolveTo(&solution, false, observed); err != nil {
+		return linearState{}, illConditioned
 	}
+	w := mat.Col(nil, 0, &solution)
 	return linearState{Intercept: w[0], Coefficients: w[1:]}, -1
 }
 

@@ -85,6 +85,21 @@ func TestFastPredictorsMatchTheReference(t *testing.T) {
 			assertParity(t, art, syntheticRows(t, f, ref.Features(), 100))
 		})
 	}
+	for _, ds := range parityData(t) {
+		for _, params := range []map[string]any{nil, {"k": 1, "distance": "manhattan"}, {"k": 9, "distance": "cosine"}} {
+			t.Run("a knn regression"+paramString(params)+" on "+ds.name+" predicts the reference's values to the bit", func(t *testing.T) {
+				f, target := ds.f, "Sepal width" // a number column of every iris here
+				if ds.target == "party" {
+					target = "v2" // a number vote, -1, 0 or 1
+				}
+				spec := f.spec(t, model.JobRequest{Target: target, Algorithm: "knn", Task: model.TaskRegression, Params: params})
+				art := f.train(t, spec).Artifact
+				ref := load(t, art)
+				assertParity(t, art, f.rows(t, ref.Features(), learn.AllRows(len(f.records))))
+				assertParity(t, art, syntheticRows(t, f, ref.Features(), 100))
+			})
+		}
+	}
 }
 
 func TestFastTreesMatchGolearn(t *testing.T) {
