@@ -52,6 +52,7 @@ type knnPredictor struct {
 	labels   []int32   // classification
 	values   []float64 // regression
 	rows     int
+	kd       *kdTree   // for Euclidean and Manhattan in few dimensions; nil to scan
 	scratch  sync.Pool // *knnScratch
 }
 
@@ -82,6 +83,10 @@ func newKNNPredictor(b learn.Base, m *knnModel) *knnPredictor {
 			p.lengths = append(p.lengths, math.Sqrt(dot(row, row)))
 		}
 	}
+	if p.distance != distCosine && p.dims <= kdMaxDims && p.rows >= kdMinRows {
+		p.kd = newKDTree(p.train, p.rows, p.dims)
+		p.Size += int64(len(p.kd.data)+len(p.kd.boxes))*8 + int64(len(p.kd.nodes))*16 + 4*int64(len(p.kd.rows))
+	}
 	width := p.Enc.Width
 	p.scratch.New = func() any { return &knnScratch{queries: make([]float64, knnQueries*width)} }
 	p.Size += 8*int64(len(p.train)+len(p.lengths)+len(p.values)) + 4*int64(len(p.labels)) + int64(8*knnQueries*width)
@@ -104,6 +109,13 @@ func (p *knnPredictor) Predict(in *model.Batch, out *model.Output) {
 	s := p.scratch.Get().(*knnScratch)
 	defer p.scratch.Put(s)
 	width := p.Enc.Width
+	if p.kd != nil {
+		for r := range in.Rows {
+			x := p.Enc.Row(in, r, s.queries[:width:width])
+			p.answer(s.top[0][:p.search(x, s.top[0][:0:p.k])], out, r)
+		}
+		return
+	}
 	var xs [knnQueries][]float64
 	var lengths [knnQueries]float64
 	var found [knnQueries]int

@@ -381,3 +381,39 @@ func syntheticRows(tb testing.TB, f *csvFile, features []model.Column, n int) []
 	}
 	return out
 }
+
+func TestKNNTreeFindsWhatAScanFinds(t *testing.T) {
+	// Whole-number features: many rows at equal distances, whose order
+	// (by training row) the tree must keep as the scan does.
+	r := rand.New(rand.NewPCG(3, 3))
+	var b strings.Builder
+	b.WriteString("a,b,c,label\n")
+	for i := range 3000 {
+		fmt.Fprintf(&b, "%d,%d,%d,%s\n", r.IntN(7), r.IntN(5), r.IntN(9), []string{"x", "y", "z"}[(i*7)%3])
+	}
+	f := readCSV(t, []byte(b.String()))
+	for _, params := range []map[string]any{{"k": 1}, {"k": 15}, {"k": 100, "distance": "manhattan"}} {
+		t.Run(paramString(params), func(t *testing.T) {
+			art := f.train(t, f.spec(t, model.JobRequest{Target: "label", Algorithm: "knn", Params: params})).Artifact
+			p, err := NewPredictorLoader().LoadPredictor(art)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tree := p.(*knnPredictor)
+			if tree.kd == nil {
+				t.Fatal("no tree for 3 dimensions")
+			}
+			scan := *tree
+			scan.kd = nil
+			scan.scratch.New = tree.scratch.New
+			rows := append(f.rows(t, p.Features(), learn.AllRows(500)), syntheticRows(t, f, p.Features(), 200)...)
+			in := batchOf(rows)
+			a, c := outputFor(p, in.Rows, true), outputFor(p, in.Rows, true)
+			tree.Predict(in, a)
+			scan.Predict(in, c)
+			if !slices.Equal(a.Classes, c.Classes) || !bitsEqual(a.Probs, c.Probs) {
+				t.Fatal("the tree and the scan disagree")
+			}
+		})
+	}
+}

@@ -159,6 +159,7 @@ func readModel(env *learn.Envelope, d *description, payload []byte) (*forestMode
 	if err != nil {
 		return nil, err
 	}
+	m.thresholds = thresholds
 	for i := range d.Trees {
 		t, err := r.tree(thresholds)
 		if err != nil {

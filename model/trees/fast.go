@@ -146,10 +146,13 @@ func (f *flatTrees) sizeBytes() int64 {
 	return int64(len(f.nodes))*int64(unsafe.Sizeof(flatNode{})+4) + 8*int64(len(f.roots)+len(f.values))
 }
 
-// predictor serves a model of this package.
+// predictor serves a model of this package: a forest or a tree from
+// binTrees, boosting (which takes missing values) and models of more
+// columns than binTrees serves from flatTrees.
 type predictor struct {
 	learn.Base
 	trees    flatTrees
+	bins     *binTrees
 	kind     string
 	width    int
 	outputs  int
@@ -159,6 +162,11 @@ type predictor struct {
 func compile(env *learn.Envelope, m *forestModel) *predictor {
 	p := &predictor{Base: learn.NewBase(env.Task, env.Features, env.Encodings, env.Classes),
 		kind: m.kind, width: m.width, outputs: m.outputs, baseline: m.baseline}
+	if m.kind != kindBoost && env.Dims <= maxBinCols {
+		p.bins = newBinTrees(m, m.thresholds)
+		p.Size += p.bins.sizeBytes()
+		return p
+	}
 	for i := range m.trees {
 		p.trees.add(&m.trees[i], m.width)
 	}
@@ -180,6 +188,20 @@ func (p *predictor) Predict(in *model.Batch, out *model.Output) {
 		defer p.Enc.Release(pooled)
 	}
 	var sum, probs [maxOutputs]float64
+	if p.bins != nil {
+		var stack [stackCodes]uint8
+		codes := stack[:min(p.bins.leafCol+1, stackCodes)]
+		if p.bins.leafCol+1 > stackCodes {
+			pooled := p.bins.pool.Get().(*[]uint8)
+			defer p.bins.pool.Put(pooled)
+			codes = *pooled
+		}
+		for r := range in.Rows {
+			p.bins.code(p.Enc.Row(in, r, buf), codes)
+			p.averageBins(codes, sum[:p.width], out, r)
+		}
+		return
+	}
 	for r := range in.Rows {
 		x := p.Enc.Row(in, r, buf)
 		if p.kind == kindBoost {
@@ -213,6 +235,32 @@ func (p *predictor) average(x []float64, sum []float64, out *model.Output, r int
 			sum[k] += v
 		}
 	}
+	p.finishAverage(sum, n, out, r)
+}
+
+// averageBins is average of a coded row, from binTrees.
+func (p *predictor) averageBins(codes []uint8, sum []float64, out *model.Output, r int) {
+	clear(sum)
+	values, w := p.bins.values, p.width
+	t, n := 0, len(p.bins.roots)
+	for ; t+lanes <= n; t += lanes {
+		for _, at := range p.bins.walk(t, codes) {
+			for k, v := range values[at : int(at)+w : int(at)+w] {
+				sum[k] += v
+			}
+		}
+	}
+	for ; t < n; t++ {
+		at := p.bins.leaf(t, codes)
+		for k, v := range values[at : int(at)+w : int(at)+w] {
+			sum[k] += v
+		}
+	}
+	p.finishAverage(sum, n, out, r)
+}
+
+// finishAverage divides the sums of n trees and writes row r's answer.
+func (p *predictor) finishAverage(sum []float64, n int, out *model.Output, r int) {
 	trees := float64(n)
 	for k := range sum {
 		sum[k] /= trees

@@ -49,6 +49,8 @@ type forestModel struct {
 	// where they start. Tree t adds to output t % outputs.
 	outputs  int
 	baseline []float64
+	// thresholds are each encoded column's, as the artifact stores them.
+	thresholds [][]float64
 }
 
 // leaf returns the leaf index x reaches in t.
