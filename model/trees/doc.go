@@ -35,9 +35,13 @@
 // # Artifacts and predictors
 //
 // An artifact is learn's envelope (format "trees/1") and the trees in a
-// binary payload (marshalPayload), checked node by node when loaded
-// (readTree). forestModel.predict is the reference prediction; the served
-// predictor (LoadPredictor) flattens the trees into one node array and
-// walks eight trees at a time, with the reference's arithmetic in the
-// reference's order, so the two agree bit for bit.
+// compact binary payload (marshalPayload: every column's thresholds, then
+// nodes naming a threshold by its index, leaves holding class counts),
+// checked node by node when loaded (reader). forestModel.predict is the
+// reference prediction; the served predictor (LoadPredictor) lays the
+// trees out in one node array and walks eight trees at a time, with the
+// reference's arithmetic in the reference's order, so the two agree bit
+// for bit: a forest's or tree's as 8-byte nodes over the row cut into bins
+// (binTrees), boosting's over raw values, missing ones included
+// (flatTrees).
 package trees
