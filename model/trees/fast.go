@@ -217,44 +217,46 @@ func (p *predictor) Predict(in *model.Batch, out *model.Output) {
 const maxOutputs = model.MaxClasses
 
 // average predicts as a tree or forest does: the mean of the trees' leaf
-// values, summed in tree order.
+// values, summed as forestModel.predict sums them.
 func (p *predictor) average(x []float64, sum []float64, out *model.Output, r int) {
 	clear(sum)
-	values, w := p.trees.values, p.width
 	t, n := 0, len(p.trees.roots)
 	for ; t+lanes <= n; t += lanes {
-		for _, at := range p.trees.walk(t, x) {
-			for k, v := range values[at : int(at)+w : int(at)+w] {
-				sum[k] += v
-			}
-		}
+		addGroup(sum, p.trees.values, p.trees.walk(t, x))
 	}
 	for ; t < n; t++ {
-		at := p.trees.leaf(t, x)
-		for k, v := range values[at : int(at)+w : int(at)+w] {
-			sum[k] += v
-		}
+		addLeaf(sum, p.trees.values, p.trees.leaf(t, x))
 	}
 	p.finishAverage(sum, n, out, r)
+}
+
+// addGroup adds the leaf values of a group of lanes trees to sum, as a
+// tree of pairs (the sums of a group wait on each other three deep, not
+// eight).
+func addGroup(sum, values []float64, at [lanes]int32) {
+	for k := range sum {
+		a := (values[int(at[0])+k] + values[int(at[1])+k]) + (values[int(at[2])+k] + values[int(at[3])+k])
+		b := (values[int(at[4])+k] + values[int(at[5])+k]) + (values[int(at[6])+k] + values[int(at[7])+k])
+		sum[k] += a + b
+	}
+}
+
+// addLeaf adds one leaf's values to sum.
+func addLeaf(sum, values []float64, at int32) {
+	for k, v := range values[at : int(at)+len(sum) : int(at)+len(sum)] {
+		sum[k] += v
+	}
 }
 
 // averageBins is average of a coded row, from binTrees.
 func (p *predictor) averageBins(codes []uint8, sum []float64, out *model.Output, r int) {
 	clear(sum)
-	values, w := p.bins.values, p.width
 	t, n := 0, len(p.bins.roots)
 	for ; t+lanes <= n; t += lanes {
-		for _, at := range p.bins.walk(t, codes) {
-			for k, v := range values[at : int(at)+w : int(at)+w] {
-				sum[k] += v
-			}
-		}
+		addGroup(sum, p.bins.values, p.bins.walk(t, codes))
 	}
 	for ; t < n; t++ {
-		at := p.bins.leaf(t, codes)
-		for k, v := range values[at : int(at)+w : int(at)+w] {
-			sum[k] += v
-		}
+		addLeaf(sum, p.bins.values, p.bins.leaf(t, codes))
 	}
 	p.finishAverage(sum, n, out, r)
 }

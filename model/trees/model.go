@@ -92,11 +92,24 @@ func (m *forestModel) predict(x []float64) outcome {
 		scoresToProbs(raw, probs)
 		return outcome{class: argmax(probs), probs: probs}
 	default:
+		// Leaf values are added a group of lanes (8) trees at a time, as
+		// a tree of pairs, then the group to the sum; the trees past the
+		// last whole group one by one.
 		sum := make([]float64, m.width)
-		for t := range m.trees {
-			leaf := int(m.trees[t].leaf(x))
-			for k, v := range m.trees[t].Values[leaf*m.width : (leaf+1)*m.width] {
-				sum[k] += v
+		leaf := func(t, k int) float64 {
+			return m.trees[t].Values[int(m.trees[t].leaf(x))*m.width+k]
+		}
+		t := 0
+		for ; t+lanes <= len(m.trees); t += lanes {
+			for k := range sum {
+				a := (leaf(t, k) + leaf(t+1, k)) + (leaf(t+2, k) + leaf(t+3, k))
+				b := (leaf(t+4, k) + leaf(t+5, k)) + (leaf(t+6, k) + leaf(t+7, k))
+				sum[k] += a + b
+			}
+		}
+		for ; t < len(m.trees); t++ {
+			for k := range sum {
+				sum[k] += leaf(t, k)
 			}
 		}
 		n := float64(len(m.trees))
