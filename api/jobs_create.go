@@ -130,7 +130,7 @@ func checkJobRequest(ctx context.Context, req *model.JobRequest, datasets model.
 
 // fillTrainRequest checks a train request against its dataset (columns,
 // parameters, validation) and records in it what training will use: the
-// features and every parameter with its default filled in.
+// task, the features and every parameter with its default filled in.
 func fillTrainRequest(req *model.JobRequest, ds *model.Dataset) error {
 	spec, err := model.PrepareTrain(req, ds)
 	if err != nil {
@@ -140,6 +140,7 @@ func fillTrainRequest(req *model.JobRequest, ds *model.Dataset) error {
 	for i, f := range spec.Features {
 		req.Features[i] = f.Name
 	}
+	req.Task = spec.Task
 	req.Params = spec.Params
 	req.Validation = &spec.Validation
 	return nil

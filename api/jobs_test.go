@@ -27,6 +27,26 @@ func TestJobCreate(t *testing.T) {
 			t.Fatalf("enqueued %v, want [%s]", got, job.ID)
 		}
 	})
+	t.Run("a train job records its task, inferred or given, and its engine's defaults", func(t *testing.T) {
+		e := newTestEnv(t)
+		for _, tt := range []struct{ body, task, engine string }{
+			{`{"type":"train","model":"iris","dataset":"` + irisDataset + `","target":"species","algorithm":"random_forest"}`, model.TaskClassification, "cart"},
+			{`{"type":"train","model":"iris","dataset":"` + irisDataset + `","target":"petal_width","algorithm":"random_forest","task":"regression",
+				"features":["sepal_length"]}`, model.TaskRegression, "cart"},
+			{`{"type":"train","model":"iris","dataset":"` + irisDataset + `","target":"species","algorithm":"decision_tree","params":{"engine":"golearn"}}`,
+				model.TaskClassification, "golearn"},
+		} {
+			job := mustJSON[model.Job](t, e.do(t, "POST", "/v1/jobs", tt.body), http.StatusAccepted)
+			if job.Request.Task != tt.task || job.Request.Params["engine"] != tt.engine {
+				t.Errorf("request %+v, want task %s and engine %s", job.Request, tt.task, tt.engine)
+			}
+		}
+		w := e.do(t, "POST", "/v1/jobs", `{"type":"train","model":"iris","dataset":"`+irisDataset+`","target":"species","algorithm":"logistic_regression","task":"regression"}`)
+		p := mustProblem(t, w, http.StatusUnprocessableEntity)
+		if !strings.Contains(p.Errors["task"], "logistic_regression does not do regression") {
+			t.Errorf("errors %q", p.Errors)
+		}
+	})
 	t.Run("a score job by the production alias is accepted", func(t *testing.T) {
 		e := newTestEnv(t)
 		mustJSON[model.Job](t, e.do(t, "POST", "/v1/jobs", scoreBody), http.StatusAccepted)
