@@ -4,9 +4,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"net/http"
+	"strings"
 	"testing"
+	"time"
 
+	"gitlab.com/mlserve/mlserve/internal/testenv"
 	"gitlab.com/mlserve/mlserve/model"
 )
 
@@ -133,4 +137,39 @@ func TestDevProgramTrainsRegistersAndPromotes(t *testing.T) {
 			t.Errorf("model summary %+v; want staging and production at %d, latest %d", sum, forest, len(jobs))
 		}
 	})
+}
+
+// TestDevProgramShowsProgressInsideAFitAndCancelsMidTree trains a forest
+// long enough to watch, through the production handlers (the training
+// child process): its progress moves tree by tree inside the one fit, and
+// a cancel ends it while trees are still being grown.
+func TestDevProgramShowsProgressInsideAFitAndCancelsMidTree(t *testing.T) {
+	dev := startDev(t, t.TempDir(), nil)
+	var b strings.Builder
+	b.WriteString("a,b,c,d,y\n")
+	r := rand.New(rand.NewPCG(1, 1))
+	for range 20000 {
+		fmt.Fprintf(&b, "%.4f,%.4f,%.4f,%.4f,%.4f\n", r.Float64(), r.Float64(), r.Float64(), r.Float64(), r.NormFloat64())
+	}
+	dataset := dev.uploadCSV(t, "noise", []byte(b.String()))
+	id := dev.submit(t, map[string]any{"type": "train", "model": "noise", "dataset": dataset, "target": "y",
+		"algorithm": "random_forest", "params": map[string]any{"trees": 1000}})
+	var j model.Job
+	testenv.WaitFor(t, time.Minute, "some trees of the fit done", func() bool {
+		j = dev.job(t, id)
+		return j.Status == model.StatusRunning && j.Progress.Done >= 3
+	})
+	// 1 to read, 1000 trees, 1 to evaluate.
+	if j.Progress.Total != 1002 || j.Progress.Done >= 1001 {
+		t.Fatalf("progress %+v, want some of the 1000 trees of 1002 units", j.Progress)
+	}
+	asked := time.Now()
+	if status, _, body := dev.do(t, http.MethodPost, "/v1/jobs/"+id+"/cancel", nil); status != http.StatusAccepted && status != http.StatusOK {
+		t.Fatalf("cancel: %d %s", status, body)
+	}
+	j = dev.waitEnded(t, id)
+	if j.Status != model.StatusCanceled {
+		t.Fatalf("job ended %s: %+v", j.Status, j.Error)
+	}
+	t.Logf("canceled %v after asking, at %d of %d", time.Since(asked).Round(time.Millisecond), j.Progress.Done, j.Progress.Total)
 }

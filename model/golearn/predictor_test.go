@@ -403,9 +403,12 @@ func TestKNNTreeFindsWhatAScanFinds(t *testing.T) {
 			if tree.kd == nil {
 				t.Fatal("no tree for 3 dimensions")
 			}
-			scan := *tree
+			other, err := NewPredictorLoader().LoadPredictor(art)
+			if err != nil {
+				t.Fatal(err)
+			}
+			scan := other.(*knnPredictor)
 			scan.kd = nil
-			scan.scratch.New = tree.scratch.New
 			rows := append(f.rows(t, p.Features(), learn.AllRows(500)), syntheticRows(t, f, p.Features(), 200)...)
 			in := batchOf(rows)
 			a, c := outputFor(p, in.Rows, true), outputFor(p, in.Rows, true)
