@@ -1,6 +1,7 @@
 package bayes
 
 import (
+	"gitlab.com/mlserve/mlserve/internal/learn"
 	"math"
 )
 
@@ -55,7 +56,7 @@ func (m *nbModel) predict(x []float64) (int, []float64) {
 	}
 	probs := make([]float64, len(scores))
 	softmax(scores, probs)
-	return argmax(probs), probs
+	return learn.Argmax(probs), probs
 }
 
 // gaussian is the log density of a normal distribution at x. The
@@ -80,15 +81,4 @@ func softmax(scores, probs []float64) {
 	for c := range probs {
 		probs[c] /= sum
 	}
-}
-
-// argmax returns the index of the largest value, the first on ties.
-func argmax(values []float64) int {
-	best := 0
-	for i, v := range values {
-		if v > values[best] {
-			best = i
-		}
-	}
-	return best
 }

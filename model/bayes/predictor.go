@@ -58,12 +58,12 @@ func check(env *learn.Envelope, m *nbModel, payload []byte) error {
 		}
 		total += n
 		for k := range numbers {
-			if v := m.Variances[c][k]; !finite(m.Means[c][k]) || !finite(v) || !(v > 0) {
+			if v := m.Variances[c][k]; !learn.Finite(m.Means[c][k]) || !learn.Finite(v) || !(v > 0) {
 				return fmt.Errorf("class %d: mean %v and variance %v", c, m.Means[c][k], v)
 			}
 		}
 		for _, l := range m.LogLikelihoods[c] {
-			if !finite(l) || l > 0 {
+			if !learn.Finite(l) || l > 0 {
 				return fmt.Errorf("class %d: log likelihood %v", c, l)
 			}
 		}
@@ -73,8 +73,6 @@ func check(env *learn.Envelope, m *nbModel, payload []byte) error {
 	}
 	return nil
 }
-
-func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
 
 // LoadPredictor loads an artifact of this package as the predictor that
 // serves it: a CodeCorrupt error for bytes that are not one, never a
@@ -156,7 +154,7 @@ func (p *predictor) Predict(in *model.Batch, out *model.Output) {
 			scores[c] = s
 		}
 		softmax(scores[:classes], probs[:classes])
-		out.Classes[r] = int32(argmax(probs[:classes]))
+		out.Classes[r] = int32(learn.Argmax(probs[:classes]))
 		if dst := p.ProbsRow(out, r); dst != nil {
 			copy(dst, probs[:classes])
 		}

@@ -205,9 +205,9 @@ func (p *knnPredictor) scan(x []float64, xLength float64, t0, t1 int, top []neig
 			}
 			switch {
 			case sum <= bound:
-				insert(&top, neighbour{d: math.Sqrt(sum), row: i, sum: sum})
+				insertOrdered(&top, neighbour{d: math.Sqrt(sum), row: i, sum: sum})
 			case sum != sum: // NaN, which the caller should not pass, ranks last
-				insert(&top, neighbour{d: math.Inf(1), row: i, sum: math.Inf(1)})
+				insertOrdered(&top, neighbour{d: math.Inf(1), row: i, sum: math.Inf(1)})
 			}
 			if len(top) == k {
 				bound = top[k-1].sum
@@ -227,9 +227,9 @@ func (p *knnPredictor) scan(x []float64, xLength float64, t0, t1 int, top []neig
 			}
 			switch {
 			case sum <= bound:
-				insert(&top, neighbour{d: sum, row: i, sum: sum})
+				insertOrdered(&top, neighbour{d: sum, row: i, sum: sum})
 			case sum != sum:
-				insert(&top, neighbour{d: math.Inf(1), row: i, sum: math.Inf(1)})
+				insertOrdered(&top, neighbour{d: math.Inf(1), row: i, sum: math.Inf(1)})
 			}
 			if len(top) == k {
 				bound = top[k-1].sum
@@ -241,31 +241,8 @@ func (p *knnPredictor) scan(x []float64, xLength float64, t0, t1 int, top []neig
 			if math.IsNaN(d) {
 				d = math.Inf(1)
 			}
-			insert(&top, neighbour{d: d, row: i})
+			insertOrdered(&top, neighbour{d: d, row: i})
 		}
 	}
 	return len(top)
-}
-
-// insert puts n into *top, sorted by distance and, among equal distances,
-// by arrival, when it is nearer than the farthest of a full *top (of
-// capacity k).
-func insert(top *[]neighbour, n neighbour) {
-	t, k := *top, cap(*top)
-	// Rows come in training order: an equal distance ranks after.
-	if len(t) == k && !(n.d < t[k-1].d) {
-		return
-	}
-	at := len(t)
-	if at == k {
-		at--
-	} else {
-		t = t[:at+1]
-	}
-	for at > 0 && n.d < t[at-1].d {
-		t[at] = t[at-1]
-		at--
-	}
-	t[at] = n
-	*top = t
 }

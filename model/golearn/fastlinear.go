@@ -91,7 +91,7 @@ func (p *logisticPredictor) decide(dec, probs []float64) int32 {
 	for i, q := range dec {
 		probs[p.labels[i]] = q / total
 	}
-	return p.labels[argmax(dec)]
+	return p.labels[learn.Argmax(dec)]
 }
 
 // linearPredictor predicts as linearModel does: the intercept, then each

@@ -66,14 +66,3 @@ func learnerFor(algorithm, task string) (learner, bool) {
 	}
 	return learner{}, false
 }
-
-// argmax returns the index of the largest value, the first on ties.
-func argmax(values []float64) int {
-	best := 0
-	for i, v := range values {
-		if v > values[best] {
-			best = i
-		}
-	}
-	return best
-}

@@ -192,7 +192,8 @@ func nanLast(d float64) float64 {
 }
 
 // insertOrdered puts n into *top, ordered by distance then training row,
-// when it ranks before the last of a full *top (of capacity k).
+// when it ranks before the last of a full *top (of capacity k). A scan,
+// whose rows come in training order, and a tree search rank alike.
 func insertOrdered(top *[]neighbour, n neighbour) {
 	t, k := *top, cap(*top)
 	before := func(a, b neighbour) bool { return a.d < b.d || a.d == b.d && a.row < b.row }

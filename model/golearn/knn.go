@@ -11,6 +11,7 @@ import (
 	"github.com/sjwhitworth/golearn/metrics/pairwise"
 	"gonum.org/v1/gonum/mat"
 
+	"gitlab.com/mlserve/mlserve/internal/learn"
 	"gitlab.com/mlserve/mlserve/model"
 )
 
@@ -150,7 +151,7 @@ func loadKNN(h *header, payload []byte) (predictor, error) {
 	if h.Task == model.TaskRegression {
 		m.values = make([]float64, s.Rows)
 		for i := range m.values {
-			if m.values[i] = math.Float64frombits(binary.LittleEndian.Uint64(targets[8*i:])); !finite(m.values[i]) {
+			if m.values[i] = math.Float64frombits(binary.LittleEndian.Uint64(targets[8*i:])); !learn.Finite(m.values[i]) {
 				return nil, fmt.Errorf("knn: a target that is not finite")
 			}
 		}

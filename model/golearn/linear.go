@@ -8,6 +8,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"gitlab.com/mlserve/mlserve/internal/learn"
 	"gitlab.com/mlserve/mlserve/model"
 )
 
@@ -46,7 +47,7 @@ func fitLinear(ctx context.Context, in *fitInput) ([]byte, error) {
 	if dependent >= 0 {
 		return nil, invalidf("the linear regression has no unique solution: feature %q is a linear combination of the features before it", in.names[dependent])
 	}
-	if !finite(s.Intercept) || !all(s.Coefficients, finite) {
+	if !learn.Finite(s.Intercept) || !learn.AllFinite(s.Coefficients) {
 		return nil, model.Errorf(model.CodeTrainFailed, "the linear regression has no finite solution")
 	}
 	return json.Marshal(s)
@@ -123,17 +124,6 @@ func loadLinear(h *header, payload []byte) (predictor, error) {
 func constant(x [][]float64, j int) bool {
 	for _, row := range x {
 		if row[j] != x[0][j] {
-			return false
-		}
-	}
-	return true
-}
-
-func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
-
-func all(values []float64, ok func(float64) bool) bool {
-	for _, v := range values {
-		if !ok(v) {
 			return false
 		}
 	}

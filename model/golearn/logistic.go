@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"gitlab.com/mlserve/mlserve/internal/learn"
 	"math"
 	"slices"
 	"strconv"
@@ -93,7 +94,7 @@ func (m *logisticModel) predict(x []float64) outcome {
 	for i, p := range dec {
 		probs[m.labels[i]] = p / total
 	}
-	return outcome{class: m.labels[argmax(dec)], probs: probs}
+	return outcome{class: m.labels[learn.Argmax(dec)], probs: probs}
 }
 
 // loadLogistic parses liblinear's model file strictly: it is read here

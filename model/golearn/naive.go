@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"gitlab.com/mlserve/mlserve/internal/learn"
 	"math"
+	"slices"
 
 	"github.com/sjwhitworth/golearn/base"
 	"github.com/sjwhitworth/golearn/naive"
@@ -118,7 +119,7 @@ func loadNaiveBayes(h *header, payload []byte) (predictor, error) {
 			continue
 		}
 		p := cond[name]
-		if n < 1 || n > m.total || len(p) != h.Dims || !all(p, func(f float64) bool { return f > 0 && f <= 1 }) {
+		if n < 1 || n > m.total || len(p) != h.Dims || slices.ContainsFunc(p, func(f float64) bool { return !(f > 0 && f <= 1) }) {
 			return nil, fmt.Errorf("naive bayes: class %q: %d rows, %d probabilities", name, n, len(p))
 		}
 		m.count[c], m.cond[c] = n, p

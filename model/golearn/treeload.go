@@ -3,6 +3,7 @@ package golearn
 import (
 	"encoding/json"
 	"fmt"
+	"gitlab.com/mlserve/mlserve/internal/learn"
 	"strconv"
 	"strings"
 )
@@ -196,7 +197,7 @@ func (f forest) predict(x []float64) outcome {
 	for i := range votes {
 		votes[i] /= float64(len(f.trees))
 	}
-	return outcome{class: argmax(votes), probs: votes}
+	return outcome{class: learn.Argmax(votes), probs: votes}
 }
 
 func loadDecisionTree(h *header, payload []byte) (predictor, error) {

@@ -136,7 +136,7 @@ func readModel(env *learn.Envelope, d *description, payload []byte) (*forestMode
 		if classes > 2 {
 			wantOutputs = classes
 		}
-		if env.Algorithm != "gradient_boosting" || len(d.Baseline) != wantOutputs || !all(d.Baseline, finite) {
+		if env.Algorithm != "gradient_boosting" || len(d.Baseline) != wantOutputs || !learn.AllFinite(d.Baseline) {
 			return nil, fmt.Errorf("boosting: %s with %d baseline scores", env.Algorithm, len(d.Baseline))
 		}
 	case kindForest, kindTree:
@@ -196,7 +196,7 @@ func (r *reader) float() (float64, error) {
 	}
 	v := math.Float64frombits(binary.LittleEndian.Uint64(r.p))
 	r.p = r.p[8:]
-	if !finite(v) {
+	if !learn.Finite(v) {
 		return 0, fmt.Errorf("a number that is not finite")
 	}
 	return v, nil
@@ -306,15 +306,4 @@ func (r *reader) values(values []float64) ([]float64, error) {
 	}
 	shares(values[start:])
 	return values, nil
-}
-
-func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
-
-func all(values []float64, ok func(float64) bool) bool {
-	for _, v := range values {
-		if !ok(v) {
-			return false
-		}
-	}
-	return true
 }

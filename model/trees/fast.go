@@ -271,7 +271,7 @@ func (p *predictor) finishAverage(sum []float64, n int, out *model.Output, r int
 		out.Values[r] = sum[0]
 		return
 	}
-	out.Classes[r] = int32(argmax(sum))
+	out.Classes[r] = int32(learn.Argmax(sum))
 	if probs := p.ProbsRow(out, r); probs != nil {
 		copy(probs, sum)
 	}
@@ -302,7 +302,7 @@ func (p *predictor) boost(x []float64, raw, probs []float64, out *model.Output, 
 		return
 	}
 	scoresToProbs(raw, probs)
-	out.Classes[r] = int32(argmax(probs))
+	out.Classes[r] = int32(learn.Argmax(probs))
 	if dst := p.ProbsRow(out, r); dst != nil {
 		copy(dst, probs)
 	}

@@ -212,7 +212,7 @@ func outOfBag(d *cartData, ts []*grown, oob [][]int32) *model.OutOfBagScore {
 		switch {
 		case votes == 0:
 		case d.classes > 0:
-			truthC, predC = append(truthC, int(d.y[r])), append(predC, argmax(sum))
+			truthC, predC = append(truthC, int(d.y[r])), append(predC, learn.Argmax(sum))
 		default:
 			truthV, predV = append(truthV, d.v[r]), append(predV, sum[0]/float64(votes))
 		}

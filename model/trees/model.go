@@ -3,6 +3,7 @@ package trees
 import (
 	"math"
 
+	"gitlab.com/mlserve/mlserve/internal/learn"
 	"gitlab.com/mlserve/mlserve/model"
 )
 
@@ -90,7 +91,7 @@ func (m *forestModel) predict(x []float64) outcome {
 		}
 		probs := make([]float64, m.classes)
 		scoresToProbs(raw, probs)
-		return outcome{class: argmax(probs), probs: probs}
+		return outcome{class: learn.Argmax(probs), probs: probs}
 	default:
 		// Leaf values are added a group of lanes (8) trees at a time, as
 		// a tree of pairs, then the group to the sum; the trees past the
@@ -119,7 +120,7 @@ func (m *forestModel) predict(x []float64) outcome {
 		if m.task == model.TaskRegression {
 			return outcome{value: sum[0]}
 		}
-		return outcome{class: argmax(sum), probs: sum}
+		return outcome{class: learn.Argmax(sum), probs: sum}
 	}
 }
 
@@ -153,15 +154,4 @@ func sigmoid(s float64) float64 {
 	}
 	e := math.Exp(s)
 	return e / (1 + e)
-}
-
-// argmax returns the index of the largest value, the first on ties.
-func argmax(values []float64) int {
-	best := 0
-	for i, v := range values {
-		if v > values[best] {
-			best = i
-		}
-	}
-	return best
 }
