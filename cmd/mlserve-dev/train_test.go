@@ -173,3 +173,42 @@ func TestDevProgramShowsProgressInsideAFitAndCancelsMidTree(t *testing.T) {
 	}
 	t.Logf("canceled %v after asking, at %d of %d", time.Since(asked).Round(time.Millisecond), j.Progress.Done, j.Progress.Total)
 }
+
+// TestDevProgramBoostsOnMissingValues walks gradient boosting's missing
+// values through every path: a dataset with empty cells trains, a
+// prediction with null and a left-out feature is answered, a score job
+// over empty cells scores every row as the same rows predicted online.
+func TestDevProgramBoostsOnMissingValues(t *testing.T) {
+	dev := startDev(t, t.TempDir(), nil)
+	var b strings.Builder
+	b.WriteString("level,color,label\n")
+	r := rand.New(rand.NewPCG(2, 2))
+	for range 600 {
+		label := r.IntN(2)
+		level := fmt.Sprintf("%.3f", r.NormFloat64())
+		if r.Float64() < 0.1+0.8*float64(label) { // missing mostly in class "yes"
+			level = ""
+		}
+		fmt.Fprintf(&b, "%s,%s,%s\n", level, []string{"red", "blue", ""}[r.IntN(3)], []string{"no", "yes"}[label])
+	}
+	dataset := dev.uploadCSV(t, "gappy", []byte(b.String()))
+	j := dev.waitEnded(t, dev.submit(t, map[string]any{"type": "train", "model": "gappy", "dataset": dataset,
+		"target": "label", "algorithm": "gradient_boosting"}))
+	if j.Status != model.StatusSucceeded || j.Result.Metrics.Classification.Accuracy < 0.8 {
+		t.Fatalf("train ended %s: %+v %+v", j.Status, j.Error, j.Result)
+	}
+	status, _, body := dev.do(t, http.MethodPost, "/v1/models/gappy/predict", map[string]any{
+		"instances": []any{map[string]any{"level": nil, "color": "red"}, map[string]any{"color": "blue"}, []any{0.5, nil}}})
+	var answer struct{ Predictions []string }
+	if status != http.StatusOK || json.Unmarshal(body, &answer) != nil || len(answer.Predictions) != 3 || answer.Predictions[0] != "yes" {
+		t.Fatalf("predict: %d %s", status, body)
+	}
+	score := dev.waitEnded(t, dev.submit(t, map[string]any{"type": "score", "model": "gappy", "dataset": dataset}))
+	if score.Status != model.StatusSucceeded || score.Result.Rows != 600 {
+		t.Fatalf("score ended %s: %+v %+v", score.Status, score.Error, score.Result)
+	}
+	header, rows := dev.outputCSV(t, score)
+	if len(rows) != 600 || header[0] != "prediction" {
+		t.Fatalf("output %q, %d rows", header, len(rows))
+	}
+}

@@ -8,7 +8,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -178,4 +177,3 @@ func paramString(p map[string]any) string {
 	return " (" + strings.Join(parts, ", ") + ")"
 }
 
-var _ = strconv.Itoa
