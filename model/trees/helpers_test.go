@@ -176,4 +176,3 @@ func paramString(p map[string]any) string {
 	}
 	return " (" + strings.Join(parts, ", ") + ")"
 }
-
