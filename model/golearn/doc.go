@@ -1,9 +1,11 @@
-// Package golearn trains and loads mlserve's models with
-// github.com/sjwhitworth/golearn. It is the only package that imports
-// golearn, and with it cgo (golearn's liblinear binding).
+// Package golearn trains and loads the models of golearn's engine with
+// github.com/sjwhitworth/golearn: random_forest and decision_tree with
+// engine golearn (ID3 trees), knn (classes and numbers), logistic and
+// linear regression, naive_bayes of kind bernoulli. It is the only package
+// that imports golearn, and with it cgo (golearn's liblinear binding).
 //
-// Trainer implements model.Trainer; Load reads back the artifacts it
-// writes, and (*Model).Predict is the reference predictor: pure Go over
+// Learner gives internal/learn's trainer this package's learners; Load
+// reads back the artifacts they write (and every earlier release wrote), and (*Model).Predict is the reference predictor: pure Go over
 // the stored state, tested to predict as golearn's own Predict does.
 // PredictorLoader implements model.PredictorLoader: it compiles a loaded
 // model into the predictor that serves it, allocation-free and tested to
