@@ -41,7 +41,6 @@
 // reference prediction; the served predictor (LoadPredictor) lays the
 // trees out in one node array and walks eight trees at a time, with the
 // reference's arithmetic in the reference's order, so the two agree bit
-// for bit: a forest's or tree's as 8-byte nodes over the row cut into bins
-// (binTrees), boosting's over raw values, missing ones included
-// (flatTrees).
+// for bit: 8-byte nodes over the row cut into its bins (binTrees), missing
+// values included.
 package trees
