@@ -2,10 +2,9 @@ package learn
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
-	"maps"
-	"slices"
 
 	"gitlab.com/mlserve/mlserve/model"
 )
@@ -134,17 +133,13 @@ func (e *Envelope) check(payloadBytes int) error {
 	case e.Dims < 1 || e.Dims > MaxDims:
 		return fmt.Errorf("%d encoded columns", e.Dims)
 	}
-	params, err := model.CheckParams(e.Algorithm, e.Task, maps.Clone(e.Params), e.Features)
+	params, err := model.CheckParams(e.Algorithm, e.Task, e.Params, e.Features)
 	if err != nil {
 		return fmt.Errorf("params: %v", err)
 	}
 	e.Params = params
-	if e.Task == model.TaskClassification {
-		if len(e.Classes) < 2 || len(e.Classes) > model.MaxClasses || !sortedUnique(e.Classes) {
-			return fmt.Errorf("%d classes, or not sorted and distinct", len(e.Classes))
-		}
-	} else if e.Classes != nil {
-		return fmt.Errorf("classes for a regression")
+	if err := CheckClasses(e.Task, e.Classes); err != nil {
+		return err
 	}
 	width, names := 0, map[string]bool{}
 	for i, f := range e.Features {
@@ -156,7 +151,7 @@ func (e *Envelope) check(payloadBytes int) error {
 			return fmt.Errorf("feature %d: encoding of %q for feature %q", i, enc.Feature, f.Name)
 		case f.Type == model.ColumnNumber && enc.Kind != KindNumber:
 			return fmt.Errorf("feature %d: a number feature encoded %q", i, enc.Kind)
-		case f.Type == model.ColumnString && (!alg.StringFeatures || enc.Kind != KindOneHot || !sortedUnique(enc.Levels)):
+		case f.Type == model.ColumnString && (!alg.StringFeatures || enc.Kind != KindOneHot || !SortedUnique(enc.Levels)):
 			return fmt.Errorf("feature %d: a string feature encoded %q with %d levels", i, enc.Kind, len(enc.Levels))
 		case f.Type != model.ColumnNumber && f.Type != model.ColumnString:
 			return fmt.Errorf("feature %d: type %q", i, f.Type)
@@ -170,6 +165,25 @@ func (e *Envelope) check(payloadBytes int) error {
 	return nil
 }
 
-func sortedUnique(s []string) bool {
-	return slices.IsSorted(s) && len(slices.Compact(slices.Clone(s))) == len(s)
+// CheckClasses checks an artifact's classes for its task: 2 to
+// model.MaxClasses, sorted and distinct, for a classifier; none for a
+// regression.
+func CheckClasses(task string, classes []string) error {
+	switch {
+	case task == model.TaskClassification && (len(classes) < 2 || len(classes) > model.MaxClasses || !SortedUnique(classes)):
+		return fmt.Errorf("%d classes, or not sorted and distinct", len(classes))
+	case task != model.TaskClassification && classes != nil:
+		return fmt.Errorf("classes for a regression")
+	}
+	return nil
+}
+
+// SortedUnique reports whether s is sorted and holds no value twice.
+func SortedUnique[T cmp.Ordered](s []T) bool {
+	for i := 1; i < len(s); i++ {
+		if !(s[i-1] < s[i]) {
+			return false
+		}
+	}
+	return true
 }

@@ -26,3 +26,21 @@ func AllFinite(values []float64) bool {
 	}
 	return true
 }
+
+// Softmax writes the softmax of scores into probs: each score's
+// exponential, less the largest score's so none overflows, over their
+// sum. Scores may be -Inf (a class that cannot be), not all of them.
+func Softmax(scores, probs []float64) {
+	top := math.Inf(-1)
+	for _, s := range scores {
+		top = max(top, s)
+	}
+	sum := 0.0
+	for c, s := range scores {
+		probs[c] = math.Exp(s - top)
+		sum += probs[c]
+	}
+	for c := range probs {
+		probs[c] /= sum
+	}
+}

@@ -55,7 +55,7 @@ func (m *nbModel) predict(x []float64) (int, []float64) {
 		scores[c] = s
 	}
 	probs := make([]float64, len(scores))
-	softmax(scores, probs)
+	learn.Softmax(scores, probs)
 	return learn.Argmax(probs), probs
 }
 
@@ -65,20 +65,4 @@ func (m *nbModel) predict(x []float64) (int, []float64) {
 func gaussian(x, mean, variance float64) float64 {
 	d := x - mean
 	return float64(-0.5*math.Log(2*math.Pi*variance)) - float64(0.5*float64(d*d))/variance
-}
-
-// softmax turns scores (some may be -Inf, not all) into probabilities.
-func softmax(scores, probs []float64) {
-	top := math.Inf(-1)
-	for _, s := range scores {
-		top = max(top, s)
-	}
-	sum := 0.0
-	for c, s := range scores {
-		probs[c] = math.Exp(s - top)
-		sum += probs[c]
-	}
-	for c := range probs {
-		probs[c] /= sum
-	}
 }

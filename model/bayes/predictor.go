@@ -153,7 +153,7 @@ func (p *predictor) Predict(in *model.Batch, out *model.Output) {
 			}
 			scores[c] = s
 		}
-		softmax(scores[:classes], probs[:classes])
+		learn.Softmax(scores[:classes], probs[:classes])
 		out.Classes[r] = int32(learn.Argmax(probs[:classes]))
 		if dst := p.ProbsRow(out, r); dst != nil {
 			copy(dst, probs[:classes])

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"slices"
 
 	"gitlab.com/mlserve/mlserve/internal/learn"
 	"gitlab.com/mlserve/mlserve/model"
@@ -132,12 +131,8 @@ func (h *header) check(payloadBytes int) error {
 		return fmt.Errorf("params: %v", err)
 	}
 	h.Params = params
-	if h.Task == model.TaskClassification {
-		if len(h.Classes) < 2 || len(h.Classes) > model.MaxClasses || !sortedUnique(h.Classes) {
-			return fmt.Errorf("%d classes, or not sorted and distinct", len(h.Classes))
-		}
-	} else if h.Classes != nil {
-		return fmt.Errorf("classes for a regression")
+	if err := learn.CheckClasses(h.Task, h.Classes); err != nil {
+		return err
 	}
 	width, names := 0, map[string]bool{}
 	for i := range h.Features {
@@ -168,26 +163,18 @@ func checkEncoding(f model.Column, e *learn.Encoding, alg model.Algorithm, binne
 	}
 	switch {
 	case f.Type == model.ColumnString && alg.StringFeatures:
-		if e.Kind != learn.KindOneHot || len(e.Levels) == 0 || !sortedUnique(e.Levels) {
+		if e.Kind != learn.KindOneHot || len(e.Levels) == 0 || !learn.SortedUnique(e.Levels) {
 			return fmt.Errorf("a string feature encoded %q with %d levels", e.Kind, len(e.Levels))
 		}
 	case f.Type != model.ColumnNumber:
 		return fmt.Errorf("type %q", f.Type)
 	case binned:
 		if e.Kind != learn.KindBins || e.Bins < 2 || e.Bins > maxBins || !(e.Min <= e.Max) || len(e.Occupied) == 0 ||
-			!sortedUniqueInts(e.Occupied) || e.Occupied[0] < 0 || e.Occupied[len(e.Occupied)-1] >= e.Bins {
+			!learn.SortedUnique(e.Occupied) || e.Occupied[0] < 0 || e.Occupied[len(e.Occupied)-1] >= e.Bins {
 			return fmt.Errorf("a number feature with bad bins")
 		}
 	case e.Kind != learn.KindNumber:
 		return fmt.Errorf("a number feature encoded %q", e.Kind)
 	}
 	return nil
-}
-
-func sortedUnique(s []string) bool {
-	return slices.IsSorted(s) && len(slices.Compact(slices.Clone(s))) == len(s)
-}
-
-func sortedUniqueInts(s []int) bool {
-	return slices.IsSorted(s) && len(slices.Compact(slices.Clone(s))) == len(s)
 }

@@ -133,18 +133,7 @@ func scoresToProbs(raw, probs []float64) {
 		probs[0], probs[1] = 1-p, p
 		return
 	}
-	top := raw[0]
-	for _, s := range raw[1:] {
-		top = max(top, s)
-	}
-	sum := 0.0
-	for k, s := range raw {
-		probs[k] = math.Exp(s - top)
-		sum += probs[k]
-	}
-	for k := range probs {
-		probs[k] /= sum
-	}
+	learn.Softmax(raw, probs)
 }
 
 // sigmoid is the logistic function, computed so neither tail overflows.
