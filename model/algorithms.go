@@ -117,8 +117,9 @@ func enumParam(name, def string, values []string, doc string) ParamSpec {
 }
 
 // featuresParam is a max_features parameter with the given default.
-func featuresParam(def any, doc string) ParamSpec {
-	return ParamSpec{Name: "max_features", Type: ParamFeatures, Default: def, Enum: []string{"sqrt", "log2"}, Doc: doc}
+func featuresParam(def any) ParamSpec {
+	return ParamSpec{Name: "max_features", Type: ParamFeatures, Default: def, Enum: []string{"sqrt", "log2"},
+		Doc: `features each split chooses from, drawn per split: "sqrt", "log2", a fraction in (0, 1] of the features (1 is all) or a count of at least 2`}
 }
 
 // only returns s restricted to the given variants.

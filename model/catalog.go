@@ -1,5 +1,7 @@
 package model
 
+import "strings"
+
 // Engines and kinds: the implementations an algorithm's Variant picks.
 const (
 	EngineCART    = "cart"    // mlserve's own CART trees (model/trees)
@@ -17,12 +19,42 @@ var (
 // Catalog lists every algorithm, in the order of Algorithms. It builds a
 // fresh value on each call, so callers may keep or change what it returns.
 func Catalog() []Algorithm {
-	return []Algorithm{randomForest(), gradientBoosting(), decisionTree(), knn(), logisticRegression(), linearRegression(), naiveBayes()}
+	algs := []Algorithm{randomForest(), gradientBoosting(), decisionTree(), knn(), logisticRegression(), linearRegression(), naiveBayes()}
+	for i := range algs {
+		algs[i] = withVariants(algs[i])
+	}
+	return algs
+}
+
+// withVariants completes an algorithm with variants from them: its tasks
+// are theirs, and its variant parameter, first, names them, the first the
+// default.
+func withVariants(a Algorithm) Algorithm {
+	if a.Variant == "" {
+		return a
+	}
+	var names []string
+	learns := map[string]bool{}
+	for _, v := range a.Variants {
+		names = append(names, v.Name)
+		for _, t := range v.Tasks {
+			learns[t] = true
+		}
+	}
+	a.Tasks = nil
+	for _, t := range bothTasks {
+		if learns[t] {
+			a.Tasks = append(a.Tasks, t)
+		}
+	}
+	choice := enumParam(a.Variant, names[0], names, "the implementation: "+strings.Join(names, " or "))
+	a.Params = append([]ParamSpec{choice}, a.Params...)
+	return a
 }
 
 func randomForest() Algorithm {
 	return Algorithm{
-		Name: "random_forest", Tasks: bothTasks, StringFeatures: true,
+		Name: "random_forest", StringFeatures: true,
 		Doc: "A forest of trees that vote (classes: their leaves' class shares averaged) or average (numbers). " +
 			"Engine cart, the default, is Breiman's random forest: each tree is a CART tree grown on a bootstrap " +
 			"sample of the training rows, choosing each split among max_features features drawn anew for that " +
@@ -30,24 +62,12 @@ func randomForest() Algorithm {
 			"String features are one-hot encoded.",
 		Variant: "engine",
 		Variants: []VariantSpec{
-			{Name: EngineCART, Tasks: bothTasks, Doc: "mlserve's CART trees on 256-bin histograms"},
+			{Name: EngineCART, Tasks: bothTasks, Doc: "mlserve's CART trees on 255-bin histograms"},
 			{Name: EngineGolearn, Tasks: classification, Doc: "golearn's ID3 trees, each on a bootstrap sample and a random subset of " +
 				"the features drawn once per tree (the random subspace method); kept so versions trained before engine cart load unchanged"},
 		},
-		Params: []ParamSpec{
-			enumParam("engine", EngineCART, []string{EngineCART, EngineGolearn}, "the implementation: cart or golearn"),
-			intParam("trees", 100, 1, 1000, "number of trees").only(EngineCART),
-			enumParam("criterion", "gini", []string{"gini", "entropy"}, "split quality: Gini impurity or entropy").
-				only(EngineCART).forTask(TaskClassification),
-			enumParam("criterion", "squared_error", []string{"squared_error"}, "split quality: squared error (variance)").
-				only(EngineCART).forTask(TaskRegression),
-			featuresParam("sqrt", "features each split chooses from, drawn per split: \"sqrt\", \"log2\", a fraction in (0, 1] "+
-				"of the features (1 is all) or a count of at least 2").only(EngineCART).forTask(TaskClassification),
-			featuresParam(1.0, "features each split chooses from, drawn per split: \"sqrt\", \"log2\", a fraction in (0, 1] "+
-				"of the features (1 is all) or a count of at least 2").only(EngineCART).forTask(TaskRegression),
-			maxDepth().only(EngineCART),
-			minSamplesSplit().only(EngineCART),
-			minSamplesLeaf(1).only(EngineCART),
+		Params: append(append([]ParamSpec{intParam("trees", 100, 1, 1000, "number of trees").only(EngineCART)},
+			cartParams(featuresParam("sqrt").forTask(TaskClassification), featuresParam(1.0).forTask(TaskRegression))...),
 			intParam("trees", 50, 1, 500, "number of trees").only(EngineGolearn),
 			// golearn draws a tree's features once per tree, and its ID3
 			// splits on a number feature at most once on a path: trees
@@ -55,7 +75,7 @@ func randomForest() Algorithm {
 			// against 0.96 with ⌈2n/3⌉, measured over five seeds).
 			ParamSpec{Name: "features", Type: ParamInt, Min: ptr(1), AtMostFeatures: true, Variants: []string{EngineGolearn},
 				Doc: "features each tree sees, drawn at random per tree; default ⌈2n/3⌉ of the n features"},
-		},
+		),
 	}
 }
 
@@ -86,33 +106,23 @@ func gradientBoosting() Algorithm {
 
 func decisionTree() Algorithm {
 	return Algorithm{
-		Name: "decision_tree", Tasks: bothTasks, StringFeatures: true,
+		Name: "decision_tree", StringFeatures: true,
 		Doc: "One decision tree. Engine cart, the default, grows a CART tree: binary splits on any feature, any " +
 			"number of times on a path, by Gini or entropy (classes) or squared error (numbers). String features " +
 			"are one-hot encoded.",
 		Variant: "engine",
 		Variants: []VariantSpec{
-			{Name: EngineCART, Tasks: bothTasks, Doc: "mlserve's CART tree on 256-bin histograms"},
+			{Name: EngineCART, Tasks: bothTasks, Doc: "mlserve's CART tree on 255-bin histograms"},
 			{Name: EngineGolearn, Tasks: classification, Doc: "golearn's ID3 tree: number features split at a threshold, each at most " +
 				"once on a path; kept so versions trained before engine cart load unchanged"},
 		},
-		Params: []ParamSpec{
-			enumParam("engine", EngineCART, []string{EngineCART, EngineGolearn}, "the implementation: cart or golearn"),
-			enumParam("criterion", "gini", []string{"gini", "entropy"}, "split quality: Gini impurity or entropy").
-				only(EngineCART).forTask(TaskClassification),
-			enumParam("criterion", "squared_error", []string{"squared_error"}, "split quality: squared error (variance)").
-				only(EngineCART).forTask(TaskRegression),
-			featuresParam(1.0, "features each split chooses from, drawn per split: \"sqrt\", \"log2\", a fraction in (0, 1] "+
-				"of the features (1 is all) or a count of at least 2").only(EngineCART),
-			maxDepth().only(EngineCART),
-			minSamplesSplit().only(EngineCART),
-			minSamplesLeaf(1).only(EngineCART),
+		Params: append(cartParams(featuresParam(1.0)),
 			enumParam("rule", "information_gain", []string{"information_gain", "gain_ratio", "gini"},
 				"how a split is chosen: golearn's information gain, its gain ratio, or Gini impurity").only(EngineGolearn),
 			floatParam("prune", 0, 0, 0.5, false,
 				"fraction of the training rows held out to prune the tree with (golearn's reduced-error "+
 					"pruning); 0 grows the tree on every training row and does not prune").only(EngineGolearn),
-		},
+		),
 	}
 }
 
@@ -152,7 +162,7 @@ func linearRegression() Algorithm {
 
 func naiveBayes() Algorithm {
 	return Algorithm{
-		Name: "naive_bayes", Tasks: classification, StringFeatures: true,
+		Name: "naive_bayes", StringFeatures: true,
 		Doc: "Naive Bayes. Kind gaussian, the default, models each number feature as a normal distribution per class " +
 			"(scikit-learn's GaussianNB) and each string feature as Laplace-smoothed value frequencies per class; kind " +
 			"bernoulli is golearn's Bernoulli naive Bayes over binary features (a string feature becomes one indicator " +
@@ -163,7 +173,6 @@ func naiveBayes() Algorithm {
 			{Name: KindBernoulli, Tasks: classification, Doc: "golearn's Bernoulli naive Bayes over binned and one-hot features"},
 		},
 		Params: []ParamSpec{
-			enumParam("kind", KindGaussian, []string{KindGaussian, KindBernoulli}, "the model: gaussian or bernoulli"),
 			floatParam("var_smoothing", 1e-9, 0, 1, false,
 				"share of the largest feature variance added to every variance, for stability").only(KindGaussian),
 			intParam("bins", 5, 2, 100, "equal-width bins each number feature is cut into").only(KindBernoulli),
@@ -171,14 +180,22 @@ func naiveBayes() Algorithm {
 	}
 }
 
-func maxDepth() ParamSpec {
-	return intParam("max_depth", 0, 0, 1000, "depth of a tree at most; 0 grows until leaves are pure or too small to split")
-}
-
-func minSamplesSplit() ParamSpec {
-	return intParam("min_samples_split", 2, 2, 1<<30, "training rows a node needs to be split")
-}
-
-func minSamplesLeaf(def int) ParamSpec {
-	return intParam("min_samples_leaf", def, 1, 1<<30, "training rows each side of a split keeps at least")
+// cartParams are the growing parameters of engine cart's trees, with the
+// given max_features specs.
+func cartParams(maxFeatures ...ParamSpec) []ParamSpec {
+	specs := []ParamSpec{
+		enumParam("criterion", "gini", []string{"gini", "entropy"}, "split quality: Gini impurity or entropy").
+			forTask(TaskClassification),
+		enumParam("criterion", "squared_error", []string{"squared_error"}, "split quality: squared error (variance)").
+			forTask(TaskRegression),
+	}
+	specs = append(specs, maxFeatures...)
+	specs = append(specs,
+		intParam("max_depth", 0, 0, 1000, "depth of a tree at most; 0 grows until leaves are pure or too small to split"),
+		intParam("min_samples_split", 2, 2, 1<<30, "training rows a node needs to be split"),
+		intParam("min_samples_leaf", 1, 1, 1<<30, "training rows each side of a split keeps at least"))
+	for i := range specs {
+		specs[i] = specs[i].only(EngineCART)
+	}
+	return specs
 }
