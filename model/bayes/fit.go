@@ -35,17 +35,22 @@ func (gaussianLearner) Fit(ctx context.Context, f *learn.Fit) (*learn.Fitted, er
 	x := en.Encode(f.Data.Features, f.Rows)
 	classes := len(f.Data.Classes)
 	m := &nbModel{Counts: make([]int, classes)}
-	var numbers []int // the number columns
-	for i, e := range encs {
-		for k := range e.Width() {
+	var numbers []int      // the number columns
+	var numberOf []string  // each number column's feature
+	var levelsOf []float64 // each level column's feature's levels: its add-one count
+	kinds := make([]byte, 0, en.Width)
+	for _, e := range encs {
+		for range e.Width() {
 			if e.Kind == learn.KindNumber {
-				numbers = append(numbers, en.Groups()[i][k])
-				m.Kinds += string(rune(columnNumber))
+				numbers, numberOf = append(numbers, len(kinds)), append(numberOf, e.Feature)
+				kinds = append(kinds, columnNumber)
 			} else {
-				m.Kinds += string(rune(columnLevel))
+				levelsOf = append(levelsOf, float64(e.Width()))
+				kinds = append(kinds, columnLevel)
 			}
 		}
 	}
+	m.Kinds = string(kinds)
 	levels := len(m.Kinds) - len(numbers)
 	sums := make([][]float64, classes)
 	for c := range classes {
@@ -91,11 +96,11 @@ func (gaussianLearner) Fit(ctx context.Context, f *learn.Fit) (*learn.Fitted, er
 			if !(m.Variances[c][k] > 0) {
 				return nil, model.Errorf(model.CodeInvalid,
 					"feature %q has the same value in every training row of class %q; give var_smoothing a value above 0",
-					columnFeature(encs, numbers[k]), f.Data.Classes[c])
+					numberOf[k], f.Data.Classes[c])
 			}
 		}
 		for l := range levels {
-			m.LogLikelihoods[c][l] = math.Log((sums[c][l] + 1) / (float64(n) + float64(levelsOf(encs, l))))
+			m.LogLikelihoods[c][l] = math.Log((sums[c][l] + 1) / (float64(n) + levelsOf[l]))
 		}
 	}
 	env := learn.NewEnvelope(f, encs)
@@ -129,30 +134,4 @@ func largestVariance(x [][]float64, numbers []int) float64 {
 		largest = max(largest, v/float64(len(x)))
 	}
 	return largest
-}
-
-// levelsOf returns how many levels the string feature of the l-th level
-// column has: the denominator's add-one count.
-func levelsOf(encs []learn.Encoding, l int) int {
-	for _, e := range encs {
-		if e.Kind != learn.KindOneHot {
-			continue
-		}
-		if l < e.Width() {
-			return e.Width()
-		}
-		l -= e.Width()
-	}
-	return 1
-}
-
-// columnFeature names the feature of an encoded column.
-func columnFeature(encs []learn.Encoding, col int) string {
-	for _, e := range encs {
-		if col < e.Width() {
-			return e.Feature
-		}
-		col -= e.Width()
-	}
-	return ""
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"math/rand/v2"
 	"sync"
 
 	"gitlab.com/mlserve/mlserve/internal/learn"
@@ -79,13 +80,9 @@ func (boostLearner) Fit(ctx context.Context, f *learn.Fit) (*learn.Fitted, error
 // validationSplit holds out fraction of the fit's rows (indexes into
 // f.Rows), of each class alike for a classification: a class's rows are
 // shuffled and the first round(fraction·count) of them held out.
-func validationSplit(f *learn.Fit, fraction float64, rng interface{ Uint64() uint64 }) (train, held []int) {
+func validationSplit(f *learn.Fit, fraction float64, rng *rand.Rand) (train, held []int) {
 	n := len(f.Rows)
-	order := learn.AllRows(n)
-	for i := n - 1; i > 0; i-- {
-		j := int(rng.Uint64() % uint64(i+1))
-		order[i], order[j] = order[j], order[i]
-	}
+	order := learn.Permutation(rng, n)
 	isHeld := make([]bool, n)
 	if f.Data.Y != nil {
 		quota := make([]int, len(f.Data.Classes))

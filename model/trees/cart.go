@@ -60,7 +60,8 @@ type grower struct {
 	sumY   []float64 // regression: weighted target per bin
 	used   [4]uint64 // the bins with rows
 	// Per-node scratch: the node's class weights (and the left side's of a
-	// split), or its weight, weighted target sum and sum of squares.
+	// split), its weight, and (regression) its weighted target sum and sum
+	// of squares.
 	total, left          []float64
 	nodeW, nodeY, nodeYY float64
 	order                []int // the input features, drawn from in place
@@ -174,6 +175,7 @@ func (g *grower) totals(start, end int32) (proxy, weight float64) {
 		for _, c := range g.total {
 			weight += c
 		}
+		g.nodeW = weight
 		return g.classProxy(g.total, weight), weight
 	}
 	var sum, squares float64
@@ -302,21 +304,9 @@ func (g *grower) sweep(col, n int) split {
 	var best split
 	k := g.d.classes
 	var leftRows int
-	var leftW, leftY, totalW, totalY float64
-	if k > 0 {
-		clear(g.left)
-		for _, c := range g.total {
-			totalW += c
-		}
-	} else {
-		for w := range 4 {
-			for m := g.used[w]; m != 0; m &= m - 1 {
-				b := w<<6 | bits.TrailingZeros64(m)
-				totalW += g.sumW[b]
-				totalY += g.sumY[b]
-			}
-		}
-	}
+	var leftW, leftY float64
+	totalW, totalY := g.nodeW, g.nodeY // the node's, summed by totals
+	clear(g.left)
 	last := -1
 	for w := range 4 {
 		for m := g.used[w]; m != 0; m &= m - 1 {
