@@ -141,7 +141,13 @@ func (r *run) crossValidate(ctx context.Context) (*model.TrainResult, error) {
 	if v.Folds > r.d.Rows {
 		return nil, invalidf("%d folds need at least %d rows; the dataset has %d", v.Folds, v.Folds, r.d.Rows)
 	}
-	pooledClasses, pooledValues := make([]int32, r.d.Rows), make([]float64, r.d.Rows)
+	var pooledClasses []int32 // classification
+	var pooledValues []float64
+	if r.d.Y != nil {
+		pooledClasses = make([]int32, r.d.Rows)
+	} else {
+		pooledValues = make([]float64, r.d.Rows)
+	}
 	at := int64(1)
 	for i, test := range FoldSplit(r.d.Rows, v.Folds, v.Seed) {
 		fitted, err := r.fit(ctx, Complement(r.d.Rows, test), i, at)
@@ -166,11 +172,6 @@ func (r *run) crossValidate(ctx context.Context) (*model.TrainResult, error) {
 	fitted, err := r.fit(ctx, all, v.Folds, at)
 	if err != nil {
 		return nil, err
-	}
-	if r.d.Y == nil {
-		pooledClasses = nil
-	} else {
-		pooledValues = nil
 	}
 	m := r.metrics(all, pooledClasses, pooledValues)
 	m.Method, m.Folds, m.TrainRows = model.MethodCrossValidation, v.Folds, r.d.Rows
