@@ -125,7 +125,7 @@ func (p *fakePredictor) lastBatch() model.Batch {
 func (p *fakePredictor) Features() []model.Column { return p.features }
 func (p *fakePredictor) Classes() []string        { return p.classes }
 func (p *fakePredictor) HasProbabilities() bool   { return p.probs }
-func (p *fakePredictor) Missing() bool            { return p.missing }
+func (p *fakePredictor) Missing(int) bool         { return p.missing }
 func (p *fakePredictor) SizeBytes() int64         { return 1 }
 
 func (p *fakePredictor) Task() string {

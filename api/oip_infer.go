@@ -61,7 +61,10 @@ func handleOIPInfer(logger *slog.Logger, models model.Models, rows int, pool *sc
 			return
 		}
 		t := &sc.oip
-		if err := t.decode(req.Inputs, pred.Features(), rows); err != nil {
+		if err = t.decode(req.Inputs, pred.Features(), rows); err == nil {
+			err = refusedRow(pred, &t.batch)
+		}
+		if err != nil {
 			writeError(w, r, logger, err)
 			return
 		}
@@ -89,6 +92,17 @@ func decodeInferRequest(body []byte, req *inferRequest) error {
 	}
 	if len(req.Inputs) == 0 {
 		return model.Errorf(model.CodeMalformed, "inputs: required, at least one input tensor")
+	}
+	return nil
+}
+
+// refusedRow is a 400 naming the first row of in that p refuses (see
+// model.RowChecker), or nil.
+func refusedRow(p model.Predictor, in *model.Batch) error {
+	for r := range in.Rows {
+		if i, why := model.CheckRow(p, in, r); i >= 0 {
+			return model.Errorf(model.CodeMalformed, "input %q, row %d: %s", p.Features()[i].Name, r, why)
+		}
 	}
 	return nil
 }

@@ -129,8 +129,11 @@ func handlePredict(logger *slog.Logger, models model.Models, rows int, pool *scr
 			return
 		}
 		d := &sc.dec
-		d.reset(sc.body, pred.Features(), rows, pred.Missing())
-		if err := d.decode(); err != nil {
+		d.reset(sc.body, pred.Features(), rows, pred.Missing)
+		if err = d.decode(); err == nil {
+			err = d.checkRows(pred)
+		}
+		if err != nil {
 			writeError(w, r, logger, err)
 			return
 		}

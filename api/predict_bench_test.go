@@ -29,7 +29,7 @@ func (p benchPredictor) Features() []model.Column { return p.features }
 func (benchPredictor) Classes() []string          { return irisClasses }
 func (benchPredictor) Task() string               { return model.TaskClassification }
 func (benchPredictor) HasProbabilities() bool     { return true }
-func (benchPredictor) Missing() bool              { return false }
+func (benchPredictor) Missing(int) bool           { return false }
 func (benchPredictor) SizeBytes() int64           { return 1 }
 
 // benchRequest serves one request to h and fails b unless it is 200.
@@ -97,7 +97,7 @@ func BenchmarkDecodeInstances(b *testing.B) {
 	var d instanceDecoder
 	b.ReportAllocs()
 	for b.Loop() {
-		d.reset(body, features, 0, false)
+		d.reset(body, features, 0, nil)
 		if err := d.decode(); err != nil {
 			b.Fatal(err)
 		}

@@ -34,7 +34,7 @@ type instanceDecoder struct {
 	features []model.Column
 	isNum    []bool
 	hasStr   bool
-	missing  bool // the model takes missing values
+	missing  []bool // per feature: the model takes a missing value
 	// limit is the most instances a request may hold; 0 for no limit.
 	limit    int
 	batch    model.Batch
@@ -43,16 +43,17 @@ type instanceDecoder struct {
 	problems map[string]string
 }
 
-// reset prepares d for a body and a predictor's features; missing says
-// whether the predictor takes missing values.
-func (d *instanceDecoder) reset(body []byte, features []model.Column, limit int, missing bool) {
+// reset prepares d for a body and a predictor's features; missing says,
+// per feature, whether the predictor takes a missing value (nil: never).
+func (d *instanceDecoder) reset(body []byte, features []model.Column, limit int, missing func(feature int) bool) {
 	d.sc.data, d.sc.pos = body, 0
-	d.features, d.limit, d.problems, d.hasStr, d.missing = features, limit, nil, false, missing
-	d.isNum = d.isNum[:0]
-	for _, f := range features {
+	d.features, d.limit, d.problems, d.hasStr = features, limit, nil, false
+	d.isNum, d.missing = d.isNum[:0], d.missing[:0]
+	for i, f := range features {
 		num := f.Type != model.ColumnString
 		d.isNum = append(d.isNum, num)
 		d.hasStr = d.hasStr || !num
+		d.missing = append(d.missing, missing != nil && missing(i))
 	}
 	d.seen = append(d.seen[:0], make([]bool, len(features))...)
 	if d.batch.Strs != nil {
@@ -118,6 +119,21 @@ func (d *instanceDecoder) decode() error {
 	}
 	if !found {
 		return model.Invalid(map[string]string{"instances": "required: an array of instances, each an object keyed by feature name or an array in feature order"})
+	}
+	return model.Invalid(d.problems)
+}
+
+// checkRows refuses the decoded rows that p refuses (model.RowChecker):
+// a CodeInvalid error naming each row and feature, as decode's are.
+func (d *instanceDecoder) checkRows(p model.Predictor) error {
+	c, ok := p.(model.RowChecker)
+	if !ok {
+		return nil
+	}
+	for r := range d.batch.Rows {
+		if i, why := c.CheckRow(&d.batch, r); i >= 0 {
+			d.problem(rowKey(r)+"."+d.features[i].Name, why)
+		}
 	}
 	return model.Invalid(d.problems)
 }
@@ -224,7 +240,7 @@ func (d *instanceDecoder) object(r int) error {
 	for i, seen := range d.seen {
 		switch {
 		case seen:
-		case d.missing:
+		case d.missing[i]:
 			d.setMissing(r, i)
 		default:
 			d.problem(rowKey(r)+"."+d.features[i].Name, "missing")
@@ -302,7 +318,7 @@ func (d *instanceDecoder) value(r, i int, positional bool) error {
 		}
 		d.batch.Strs[at] = string(v)
 		return nil
-	case d.missing && c == 'n':
+	case d.missing[i] && c == 'n':
 		if err := s.literal("null"); err != nil {
 			return err
 		}

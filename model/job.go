@@ -97,6 +97,9 @@ type JobRequest struct {
 	Params     map[string]any  `json:"params,omitempty" bson:"params,omitempty"`
 	Validation *ValidationSpec `json:"validation,omitempty" bson:"validation,omitempty"`
 	SetAlias   string          `json:"set_alias,omitempty" bson:"set_alias,omitempty"`
+	// Preprocess are the steps applied to the features before the
+	// algorithm sees them (SPEC 5.1).
+	Preprocess []Step `json:"preprocess,omitempty" bson:"preprocess,omitempty"`
 
 	// Score. The API resolves the model version when the job is submitted
 	// and records it in Version (keeping Alias as given), so moving an

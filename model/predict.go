@@ -43,13 +43,34 @@ type Predictor interface {
 	Task() string
 	// HasProbabilities reports whether Predict fills Output.Probs.
 	HasProbabilities() bool
-	// Missing reports whether Predict takes missing values (a model that
-	// learnt where they go): NaN for a number feature, "" for a string
-	// one. When false, callers refuse a row with a missing value.
-	Missing() bool
+	// Missing reports whether Predict takes a missing value of feature i
+	// (a model that learnt where they go, or a pipeline that imputes
+	// them): NaN for a number feature, "" for a string one. When false,
+	// callers refuse a row missing it.
+	Missing(feature int) bool
 	// SizeBytes estimates the memory the predictor holds, for the
 	// model cache's budget.
 	SizeBytes() int64
+}
+
+// RowChecker is implemented by a predictor that refuses some values its
+// features' types allow: a one-hot step whose unknown policy is "error"
+// refuses a category it did not see in training. Callers check every row
+// (CheckRows) before Predict and refuse the request, or the record, when
+// a row fails.
+type RowChecker interface {
+	// CheckRow returns the first feature of row r of in that the model
+	// refuses, and why; feature is -1 when it takes the row.
+	CheckRow(in *Batch, r int) (feature int, reason string)
+}
+
+// CheckRow is p's RowChecker verdict on row r of in, or -1 for a
+// predictor that takes every value of its features' types.
+func CheckRow(p Predictor, in *Batch, r int) (feature int, reason string) {
+	if c, ok := p.(RowChecker); ok {
+		return c.CheckRow(in, r)
+	}
+	return -1, ""
 }
 
 // PredictorLoader turns an artifact, already checked against its version's

@@ -62,7 +62,7 @@ func PrepareTrain(req *JobRequest, ds *Dataset) (*TrainSpec, error) {
 	} else if req.Target != "" {
 		p["target"] = fmt.Sprintf("no column %q in the dataset", req.Target)
 	}
-	features := resolveFeatures(req, ds, columns, alg, known, p)
+	features, steps := resolveFeatures(req, ds, columns, alg, known, p)
 	var params map[string]any
 	if known {
 		checked := task
@@ -85,13 +85,17 @@ func PrepareTrain(req *JobRequest, ds *Dataset) (*TrainSpec, error) {
 		Target:     req.Target,
 		Features:   features,
 		Validation: v,
+		Preprocess: steps,
 	}, nil
 }
 
 // resolveFeatures returns the features to train on, names and types only,
-// and adds a problem for each unusable one.
-func resolveFeatures(req *JobRequest, ds *Dataset, columns map[string]Column, alg Algorithm, known bool, p map[string]string) []Column {
-	var features []Column
+// without the ones the steps drop, and the steps resolved (see
+// resolveSteps). It adds a problem for each unusable feature: under
+// "features[i]" for a listed one, under "features" for defaulted ones.
+func resolveFeatures(req *JobRequest, ds *Dataset, columns map[string]Column, alg Algorithm, known bool, p map[string]string) ([]Column, []Step) {
+	var candidates []Column
+	keys := map[string]string{}
 	if len(req.Features) > 0 {
 		for i, name := range req.Features {
 			key := fmt.Sprintf("features[%d]", i)
@@ -103,30 +107,36 @@ func resolveFeatures(req *JobRequest, ds *Dataset, columns map[string]Column, al
 				p[key] = fmt.Sprintf("no column %q in the dataset", name)
 				continue
 			}
-			if problem := featureProblem(c, alg, known); problem != "" {
-				p[key] = problem
+			candidates, keys[name] = append(candidates, c), key
+		}
+	} else {
+		for _, c := range ds.Columns {
+			if c.Name != req.Target {
+				candidates, keys[c.Name] = append(candidates, c), "features"
 			}
-			features = append(features, Column{Name: c.Name, Type: c.Type})
 		}
-		return features
 	}
+	kept, steps := resolveSteps(req.Preprocess, candidates, p)
 	var problems []string
-	for _, c := range ds.Columns {
-		if c.Name == req.Target {
-			continue
-		}
-		if problem := featureProblem(c, alg, known); problem != "" {
-			problems = append(problems, problem)
+	features := make([]Column, 0, len(kept))
+	for i, plan := range PlanFeatures(steps, kept) {
+		c := kept[i]
+		if problem := featureProblem(c, plan, alg, known); problem != "" {
+			if key := keys[c.Name]; key != "features" {
+				p[key] = problem
+			} else {
+				problems = append(problems, problem)
+			}
 		}
 		features = append(features, Column{Name: c.Name, Type: c.Type})
 	}
 	switch {
 	case len(problems) > 0:
 		p["features"] = strings.Join(problems, "; ")
-	case len(features) == 0:
+	case len(candidates) == 0 && len(req.Features) == 0:
 		p["features"] = "no feature columns: the dataset has only the target column"
 	}
-	return features
+	return features, steps
 }
 
 // MaxInferredClasses is the most distinct whole numbers a number target
@@ -166,13 +176,14 @@ func targetProblem(c Column, alg Algorithm, task string) string {
 	return ""
 }
 
-// featureProblem says why column c cannot be a feature of alg, or "".
-func featureProblem(c Column, alg Algorithm, known bool) string {
+// featureProblem says why column c, preprocessed as plan says, cannot be
+// a feature of alg, or "".
+func featureProblem(c Column, plan FeaturePlan, alg Algorithm, known bool) string {
 	switch {
-	case c.Empty > 0 && !(known && alg.MissingValues):
+	case c.Empty > 0 && !plan.Imputed && !(known && alg.MissingValues):
 		return missingValues(c, alg, known)
-	case c.Type == ColumnString && known && !alg.StringFeatures:
-		return fmt.Sprintf("%s takes only number features; column %q holds strings", alg.Name, c.Name)
+	case c.Type == ColumnString && known && !alg.StringFeatures && !plan.OneHot:
+		return fmt.Sprintf("%s takes only number features; column %q holds strings (a one_hot step encodes them)", alg.Name, c.Name)
 	case c.Type == ColumnString && c.Distinct >= DistinctCap:
 		return fmt.Sprintf("column %q has at least %d distinct values; a string feature may have at most %d (each value becomes an indicator)",
 			c.Name, c.Distinct, MaxClasses)
@@ -185,7 +196,7 @@ func missingValues(c Column, alg Algorithm, known bool) string {
 	if known {
 		name = alg.Name
 	}
-	return fmt.Sprintf("%s cannot handle missing values: column %q has %d empty cells (gradient_boosting can)", name, c.Name, c.Empty)
+	return fmt.Sprintf("%s cannot handle missing values: column %q has %d empty cells (an impute step fills them; gradient_boosting takes them)", name, c.Name, c.Empty)
 }
 
 // validation fills in the defaults of a request's validation.

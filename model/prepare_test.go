@@ -205,7 +205,7 @@ func TestPrepareTrainRejects(t *testing.T) {
 		{"a feature that is not a column", nil, func(r *JobRequest) { r.Features = []string{"Sepal length", "petal"} },
 			map[string]string{"features[1]": `no column "petal"`}},
 		{"a feature with empty cells", withColumns(gap), func(r *JobRequest) { r.Features = []string{"gap"} },
-			map[string]string{"features[0]": `random_forest cannot handle missing values: column "gap" has 3 empty cells (gradient_boosting can)`}},
+			map[string]string{"features[0]": `random_forest cannot handle missing values: column "gap" has 3 empty cells (an impute step fills them`}},
 		{"a string feature of a numeric-only algorithm", withColumns(color), func(r *JobRequest) {
 			r.Algorithm, r.Target, r.Features = "linear_regression", "Petal width", []string{"Sepal length", "color"}
 		}, map[string]string{"features[1]": `linear_regression takes only number features; column "color" holds strings`}},

@@ -67,6 +67,7 @@ func (r *JobRequest) validTrain(p map[string]string) {
 			p["validation.folds"] = "use either holdout or folds, not both"
 		}
 	}
+	validSteps(r.Preprocess, p)
 	if r.SetAlias != "" && !ValidName(r.SetAlias) {
 		p["set_alias"] = "must match [a-z0-9][a-z0-9_.-]{0,62}"
 	}
@@ -96,6 +97,7 @@ func (r *JobRequest) validScore(p map[string]string) {
 	}{
 		{"target", r.Target != ""}, {"features", r.Features != nil}, {"algorithm", r.Algorithm != ""}, {"task", r.Task != ""},
 		{"params", r.Params != nil}, {"validation", r.Validation != nil}, {"set_alias", r.SetAlias != ""},
+		{"preprocess", r.Preprocess != nil},
 	} {
 		if f.set {
 			p[f.name] = "not a field of a score job"

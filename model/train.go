@@ -15,6 +15,9 @@ type TrainSpec struct {
 	Target     string         `json:"target"`
 	Features   []Column       `json:"features"`
 	Validation ValidationSpec `json:"validation"`
+	// Preprocess are the request's steps with their columns listed and
+	// their defaults filled in; the dropped features are not in Features.
+	Preprocess []Step `json:"preprocess,omitempty"`
 }
 
 // TrainResult is a trained model: its serialized artifact, the classes it
@@ -26,6 +29,8 @@ type TrainResult struct {
 	Metrics            Metrics
 	FeatureImportances []FeatureImportance
 	Iterations         int
+	// Preprocess are the stored model's fitted steps, nil without any.
+	Preprocess []FittedStep
 }
 
 // FeatureImportance is how much one feature contributed to a tree model:

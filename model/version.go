@@ -37,6 +37,9 @@ type ModelVersion struct {
 	// Iterations, for gradient boosting, is how many iterations the model
 	// kept: params.iterations, or fewer when early stopping stopped it.
 	Iterations int `json:"iterations,omitempty" bson:"iterations,omitempty"`
+	// Preprocess are the fitted steps the model applies to its features
+	// before its algorithm, in order.
+	Preprocess []FittedStep `json:"preprocess,omitempty" bson:"preprocess,omitempty"`
 }
 
 // DatasetRef names the dataset a version was trained on, as it was then.

@@ -44,7 +44,7 @@ func (p *signPredictor) Features() []model.Column {
 func (p *signPredictor) Classes() []string      { return []string{"neg", "pos"} }
 func (p *signPredictor) Task() string           { return model.TaskClassification }
 func (p *signPredictor) HasProbabilities() bool { return true }
-func (p *signPredictor) Missing() bool          { return false }
+func (p *signPredictor) Missing(int) bool       { return false }
 func (p *signPredictor) SizeBytes() int64       { return 64 }
 
 // expected is signPredictor's output line for row i of signDataset, with

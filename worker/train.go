@@ -126,6 +126,7 @@ func (h *trainHandler) train(ctx context.Context, job *model.Job, progress Repor
 		// stored model.
 		FeatureImportances: res.FeatureImportances,
 		Iterations:         res.Iterations,
+		Preprocess:         res.Preprocess,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("register the version of job %s: %w", job.ID, err)

@@ -54,7 +54,7 @@ func (b *Base) HasProbabilities() bool { return b.Kind == model.TaskClassificati
 
 // Missing implements model.Predictor: a predictor that takes missing
 // values says so with a method of its own.
-func (b *Base) Missing() bool { return false }
+func (b *Base) Missing(int) bool { return false }
 
 // SizeBytes implements model.Predictor.
 func (b *Base) SizeBytes() int64 { return b.Size }

@@ -18,26 +18,18 @@ type Data struct {
 	Classes  []string  // classification: the target's values, sorted
 	Y        []int     // classification: each row's class index
 	V        []float64 // regression: each row's target
-	// Missing says whether a feature has missing values: NaN in a number
-	// column, "" in a string one. Only an algorithm that handles them
-	// (model.Algorithm.MissingValues) is given such data.
-	Missing bool
 }
 
 // ReadData reads the spec's features and target from the dataset CSV.
-// Empty feature cells are refused unless missing is true, when number
-// cells read as NaN and string cells as "". Its errors are CodeInvalid:
-// the data, not the code, is wrong.
-func ReadData(r io.Reader, spec *model.TrainSpec, missing bool) (*Data, error) {
+// Empty cells of feature i are refused unless missing[i] (missing may be
+// nil: none), when number cells read as NaN and string cells as "". Its
+// errors are CodeInvalid: the data, not the code, is wrong.
+func ReadData(r io.Reader, spec *model.TrainSpec, missing []bool) (*Data, error) {
 	target := model.Column{Name: spec.Target, Type: model.ColumnString}
 	if spec.Task == model.TaskRegression {
 		target.Type = model.ColumnNumber
 	}
-	allow := make([]bool, len(spec.Features))
-	for i := range allow {
-		allow[i] = missing
-	}
-	t, err := csvdata.ReadTableMissing(r, append(slices.Clone(spec.Features), target), allow)
+	t, err := csvdata.ReadTableMissing(r, append(slices.Clone(spec.Features), target), missing)
 	if err != nil {
 		return nil, err
 	}
@@ -48,10 +40,9 @@ func ReadData(r io.Reader, spec *model.TrainSpec, missing bool) (*Data, error) {
 	for i := range spec.Features {
 		c := &t.Columns[i]
 		empty := slices.Contains(c.Strings, "") || slices.ContainsFunc(c.Numbers, math.IsNaN)
-		if empty && !missing {
+		if empty && (i >= len(missing) || !missing[i]) {
 			return nil, missingValues(c.Name)
 		}
-		d.Missing = d.Missing || empty
 		d.Features = append(d.Features, c)
 	}
 	tc := &t.Columns[len(spec.Features)]
@@ -84,7 +75,7 @@ func ReadData(r io.Reader, spec *model.TrainSpec, missing bool) (*Data, error) {
 }
 
 func missingValues(column string) error {
-	return model.Errorf(model.CodeInvalid, "column %q has empty cells; this algorithm cannot handle missing values (gradient_boosting can)", column)
+	return model.Errorf(model.CodeInvalid, "column %q has empty cells; this algorithm cannot handle missing values (an impute step fills them; gradient_boosting takes them)", column)
 }
 
 // String describes d for test failures.

@@ -51,6 +51,8 @@ type Fitted struct {
 	OutOfBag *model.OutOfBagScore
 	// Iterations is how many boosting iterations the model kept, or 0.
 	Iterations int
+	// Preprocess are the model's fitted steps, or nil.
+	Preprocess []model.FittedStep
 }
 
 // Registry returns the learner of a spec: its algorithm and the variant

@@ -60,7 +60,7 @@ func (t *Trainer) Train(ctx context.Context, spec model.TrainSpec, data io.Reade
 	if err := Stopped(ctx); err != nil {
 		return nil, err
 	}
-	if r.d, err = ReadData(data, &spec, r.alg.MissingValues); err != nil {
+	if r.d, err = ReadData(data, &spec, spec.AcceptsMissing()); err != nil {
 		return nil, err
 	}
 	r.progress.set(1)
@@ -96,8 +96,9 @@ func (t *Trainer) newRun(spec *model.TrainSpec) (*run, error) {
 	case spec.Validation.Folds == 0 && !(spec.Validation.Holdout > 0 && spec.Validation.Holdout < 1):
 		return nil, invalidf("validation %+v: the holdout must be between 0 and 1", spec.Validation)
 	}
-	for _, f := range spec.Features {
-		if f.Type == model.ColumnString && !alg.StringFeatures || f.Type != model.ColumnString && f.Type != model.ColumnNumber {
+	plans := model.PlanFeatures(spec.Preprocess, spec.Features)
+	for i, f := range spec.Features {
+		if f.Type == model.ColumnString && !alg.StringFeatures && !plans[i].OneHot || f.Type != model.ColumnString && f.Type != model.ColumnNumber {
 			return nil, invalidf("%s cannot take feature %q of type %q", alg.Name, f.Name, f.Type)
 		}
 	}
@@ -218,7 +219,7 @@ func (r *run) metrics(rows []int, classes []int32, values []float64) model.Metri
 // result is the training's result: the stored model and its metrics.
 func (r *run) result(f *Fitted, m model.Metrics) *model.TrainResult {
 	m.OutOfBag = f.OutOfBag
-	res := &model.TrainResult{Artifact: f.Artifact, Classes: r.d.Classes, Metrics: m, Iterations: f.Iterations}
+	res := &model.TrainResult{Artifact: f.Artifact, Classes: r.d.Classes, Metrics: m, Iterations: f.Iterations, Preprocess: f.Preprocess}
 	if f.Importances != nil {
 		for i, c := range r.spec.Features {
 			res.FeatureImportances = append(res.FeatureImportances, model.FeatureImportance{Feature: c.Name, Importance: f.Importances[i]})

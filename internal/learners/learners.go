@@ -9,6 +9,8 @@
 //   - model/trees: CART trees, random forests and gradient boosting;
 //     model/bayes: Gaussian naive Bayes. Their artifacts start
 //     "mlserve-model 1" (internal/learn's envelope).
+//   - internal/preprocess: a model with preprocessing steps; its
+//     artifact starts "mlserve-pipeline 1" and wraps one of the others.
 package learners
 
 import (
@@ -16,6 +18,7 @@ import (
 	"encoding/json"
 
 	"gitlab.com/mlserve/mlserve/internal/learn"
+	"gitlab.com/mlserve/mlserve/internal/preprocess"
 	"gitlab.com/mlserve/mlserve/model"
 	"gitlab.com/mlserve/mlserve/model/bayes"
 	"gitlab.com/mlserve/mlserve/model/golearn"
@@ -25,8 +28,13 @@ import (
 // NewTrainer returns the trainer of every algorithm.
 func NewTrainer() model.Trainer { return learn.NewTrainer(Learner) }
 
-// Learner returns the learner of a spec whose params are normalized.
+// Learner returns the learner of a spec whose params are normalized:
+// its algorithm's, behind its preprocessing steps when it has any.
 func Learner(spec *model.TrainSpec) (learn.Learner, bool) {
+	return preprocess.Registry(algorithmLearner)(spec)
+}
+
+func algorithmLearner(spec *model.TrainSpec) (learn.Learner, bool) {
 	for _, find := range []learn.Registry{trees.Learner, bayes.Learner, golearn.Learner} {
 		if l, ok := find(spec); ok {
 			return l, true
@@ -48,8 +56,19 @@ func (loader) LoadPredictor(artifact []byte) (model.Predictor, error) {
 		return golearn.NewPredictorLoader().LoadPredictor(artifact)
 	case bytes.HasPrefix(artifact, []byte(learn.Magic)):
 		return loadOwn(artifact)
+	case bytes.HasPrefix(artifact, []byte(preprocess.Magic)):
+		return preprocess.LoadPredictor(artifact, loadAlgorithm)
 	}
 	return nil, model.Errorf(model.CodeCorrupt, "artifact: not a model mlserve wrote")
+}
+
+// loadAlgorithm loads the artifact of an algorithm's model: any format
+// but a pipeline's.
+func loadAlgorithm(artifact []byte) (model.Predictor, error) {
+	if bytes.HasPrefix(artifact, []byte(preprocess.Magic)) {
+		return nil, model.Errorf(model.CodeCorrupt, "artifact: a pipeline inside a pipeline")
+	}
+	return loader{}.LoadPredictor(artifact)
 }
 
 // loadOwn loads an artifact in learn's envelope by the package of its

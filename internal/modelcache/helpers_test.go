@@ -34,7 +34,7 @@ func (p *fakePredictor) Features() []model.Column            { return nil }
 func (p *fakePredictor) Classes() []string                   { return nil }
 func (p *fakePredictor) Task() string                        { return model.TaskClassification }
 func (p *fakePredictor) HasProbabilities() bool              { return false }
-func (p *fakePredictor) Missing() bool                       { return false }
+func (p *fakePredictor) Missing(int) bool                    { return false }
 func (p *fakePredictor) SizeBytes() int64                    { return p.size }
 
 // fakeLoader is a model.PredictorLoader that counts its loads by tag.

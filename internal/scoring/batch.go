@@ -99,7 +99,7 @@ func (s *scorer) read(rec *records) (int, error) {
 				continue
 			}
 			x, ok := csvdata.ParseNumber(transient(v))
-			if !ok && l.missing && csvdata.IsEmpty(transient(v)) {
+			if !ok && ft.missing && csvdata.IsEmpty(transient(v)) {
 				x, ok = math.NaN(), true // the model learnt where missing values go
 			}
 			if !ok {

@@ -244,7 +244,7 @@ func readAll(tb testing.TB, data []byte) [][]string {
 func predictOne(tb testing.TB, p model.Predictor, header, record []string) (label string, value float64, probs []float64) {
 	tb.Helper()
 	in := &model.Batch{Rows: 1}
-	for _, f := range p.Features() {
+	for fi, f := range p.Features() {
 		at := -1
 		for i, h := range header {
 			if strings.TrimSpace(h) == f.Name {
@@ -261,7 +261,7 @@ func predictOne(tb testing.TB, p model.Predictor, header, record []string) (labe
 			continue
 		}
 		x, err := strconv.ParseFloat(v, 64)
-		if v == "" && p.Missing() {
+		if v == "" && p.Missing(fi) {
 			x, err = math.NaN(), nil
 		}
 		if err != nil {

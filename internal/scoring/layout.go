@@ -18,7 +18,6 @@ type Layout struct {
 	columns      []model.Column
 	task         string
 	hasProbs     bool
-	missing      bool // the predictor takes missing values: an empty number cell is NaN
 	// labels are the predictor's classes as written in an output line
 	// (classification); probabilities counts the probability columns.
 	labels        [][]byte
@@ -30,6 +29,9 @@ type feature struct {
 	name   string
 	at     int  // field index in the record
 	string bool // a string feature; else a number
+	// missing: the predictor takes a missing value of this feature, so an
+	// empty number cell is NaN.
+	missing bool
 }
 
 // NewLayout lays out the scoring of a dataset whose header has the columns
@@ -45,7 +47,7 @@ func NewLayout(dataset []model.Column, p model.Predictor, includeInput bool) (*L
 		}
 	}
 	l := &Layout{fields: len(dataset), includeInput: includeInput}
-	for _, f := range p.Features() {
+	for i, f := range p.Features() {
 		at, ok := index[f.Name]
 		switch {
 		case !ok:
@@ -54,7 +56,7 @@ func NewLayout(dataset []model.Column, p model.Predictor, includeInput bool) (*L
 			return nil, model.Errorf(model.CodeInvalid, "column %q holds text (type %s); the model needs numbers", f.Name, dataset[at].Type)
 		}
 		str := f.Type == model.ColumnString
-		l.features = append(l.features, feature{name: f.Name, at: at, string: str})
+		l.features = append(l.features, feature{name: f.Name, at: at, string: str, missing: p.Missing(i)})
 		l.strings = l.strings || str
 		l.numbers = l.numbers || !str
 	}
@@ -62,7 +64,7 @@ func NewLayout(dataset []model.Column, p model.Predictor, includeInput bool) (*L
 	if err != nil {
 		return nil, err
 	}
-	l.columns, l.task, l.hasProbs, l.missing = cols, p.Task(), p.HasProbabilities(), p.Missing()
+	l.columns, l.task, l.hasProbs = cols, p.Task(), p.HasProbabilities()
 	if p.Task() == model.TaskClassification {
 		for _, c := range p.Classes() {
 			label := appendField(nil, []byte(c))
@@ -88,10 +90,11 @@ func (l *Layout) Columns() []model.Column { return slices.Clone(l.columns) }
 // the layout depends on it.
 func (l *Layout) check(p model.Predictor) error {
 	feats := p.Features()
-	ok := p.Task() == l.task && p.HasProbabilities() == l.hasProbs && p.Missing() == l.missing &&
+	ok := p.Task() == l.task && p.HasProbabilities() == l.hasProbs &&
 		len(p.Classes()) == len(l.labels) && len(feats) == len(l.features)
 	for i := 0; ok && i < len(feats); i++ {
-		ok = feats[i].Name == l.features[i].name && (feats[i].Type == model.ColumnString) == l.features[i].string
+		f := &l.features[i]
+		ok = feats[i].Name == f.name && (feats[i].Type == model.ColumnString) == f.string && p.Missing(i) == f.missing
 	}
 	if !ok {
 		return model.Errorf(model.CodeInternal, "the scoring layout is not for this predictor")

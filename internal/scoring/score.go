@@ -34,7 +34,8 @@ const scoreBuffer = 256 << 10
 // checked before each batch. Score returns the rows written to w. Errors:
 // a *model.Error with CodeInvalid naming the record (1-based, counted in
 // r) and the column, for a record with other than the dataset's number of
-// fields and for a number feature that is empty or not a number;
+// fields, for a number feature that is empty (unless p takes it missing)
+// or not a number, and for a value p refuses (model.RowChecker);
 // CodeCorrupt for a CSV syntax error (see records); ctx's error and the
 // errors of r and w, wrapped.
 func Score(ctx context.Context, r io.Reader, l *Layout, p model.Predictor, w io.Writer, report func(rows int64) error) (int64, error) {
@@ -55,6 +56,9 @@ func Score(ctx context.Context, r io.Reader, l *Layout, p model.Predictor, w io.
 		if n == 0 {
 			return rows, nil
 		}
+		if err := refused(p, l, &s.in, rec.n-int64(n)); err != nil {
+			return rows, err
+		}
 		p.Predict(&s.in, &s.out)
 		if err := s.format(n); err != nil {
 			return rows, err
@@ -72,4 +76,19 @@ func Score(ctx context.Context, r io.Reader, l *Layout, p model.Predictor, w io.
 			return rows, nil
 		}
 	}
+}
+
+// refused is a CodeInvalid error naming the first record of the batch in
+// that p refuses (see model.RowChecker), or nil; before is the number of
+// records before the batch.
+func refused(p model.Predictor, l *Layout, in *model.Batch, before int64) error {
+	if _, ok := p.(model.RowChecker); !ok {
+		return nil
+	}
+	for r := range in.Rows {
+		if i, why := model.CheckRow(p, in, r); i >= 0 {
+			return model.Errorf(model.CodeInvalid, "record %d, column %q: %s", before+int64(r)+1, l.features[i].name, why)
+		}
+	}
+	return nil
 }

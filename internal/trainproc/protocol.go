@@ -38,6 +38,7 @@ type resultHeader struct {
 	Metrics            model.Metrics             `json:"metrics"`
 	FeatureImportances []model.FeatureImportance `json:"feature_importances,omitempty"`
 	Iterations         int                       `json:"iterations,omitempty"`
+	Preprocess         []model.FittedStep        `json:"preprocess,omitempty"`
 	ArtifactBytes      int64                     `json:"artifact_bytes"`
 	ArtifactSHA256     string                    `json:"artifact_sha256"`
 }
@@ -81,7 +82,7 @@ func resultMessage(res *model.TrainResult) message {
 	sum := sha256.Sum256(res.Artifact)
 	return message{Result: &resultHeader{
 		Classes: res.Classes, Metrics: res.Metrics, FeatureImportances: res.FeatureImportances, Iterations: res.Iterations,
-		ArtifactBytes: int64(len(res.Artifact)), ArtifactSHA256: hex.EncodeToString(sum[:]),
+		Preprocess: res.Preprocess, ArtifactBytes: int64(len(res.Artifact)), ArtifactSHA256: hex.EncodeToString(sum[:]),
 	}}
 }
 
@@ -140,7 +141,7 @@ func readResult(r io.Reader, h *resultHeader, maxArtifact int64) outcome {
 		return outcome{err: errors.New("the artifact does not match its sha256")}
 	}
 	return outcome{result: &model.TrainResult{Artifact: artifact, Classes: h.Classes, Metrics: h.Metrics,
-		FeatureImportances: h.FeatureImportances, Iterations: h.Iterations}}
+		FeatureImportances: h.FeatureImportances, Iterations: h.Iterations, Preprocess: h.Preprocess}}
 }
 
 // readLine reads one '\n'-terminated line of at most maxLine bytes,

@@ -42,7 +42,7 @@ func spec(tb testing.TB, raw []byte, req model.JobRequest) *model.TrainSpec {
 func fitAll(tb testing.TB, raw []byte, req model.JobRequest) (*learn.Fitted, *learn.Data) {
 	tb.Helper()
 	s := spec(tb, raw, req)
-	d, err := learn.ReadData(bytes.NewReader(raw), s, false)
+	d, err := learn.ReadData(bytes.NewReader(raw), s, nil)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -156,7 +156,7 @@ func TestFastPredictorMatchesTheReference(t *testing.T) {
 func TestGaussianNaiveBayesRefusesWhatItCannotFit(t *testing.T) {
 	raw := []byte("a,b,y\n1,5,p\n1,6,q\n1,7,p\n1,8,q\n")
 	s := spec(t, raw, model.JobRequest{Target: "y", Params: map[string]any{"var_smoothing": 0}})
-	d, err := learn.ReadData(bytes.NewReader(raw), s, false)
+	d, err := learn.ReadData(bytes.NewReader(raw), s, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -75,7 +75,7 @@ func (c *countdown) Err() error {
 
 func TestForestStopsBetweenTrees(t *testing.T) {
 	f := testdata(t, "iris.csv")
-	d, err := learn.ReadData(bytes.NewReader(f.raw), f.spec(t, model.JobRequest{Target: "Species", Algorithm: "random_forest"}), false)
+	d, err := learn.ReadData(bytes.NewReader(f.raw), f.spec(t, model.JobRequest{Target: "Species", Algorithm: "random_forest"}), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

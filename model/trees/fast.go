@@ -39,7 +39,7 @@ func compile(env *learn.Envelope, m *forestModel) *predictor {
 
 // Missing implements model.Predictor: gradient boosting takes missing
 // values, NaN for a number and "" for a string (none of its levels).
-func (p *predictor) Missing() bool { return p.kind == kindBoost }
+func (p *predictor) Missing(int) bool { return p.kind == kindBoost }
 
 // Predict implements model.Predictor.
 func (p *predictor) Predict(in *model.Batch, out *model.Output) {

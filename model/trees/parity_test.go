@@ -146,7 +146,7 @@ func TestPredictorDescribesItsModel(t *testing.T) {
 			}
 			if p.Task() != c.task || !slices.Equal(p.Classes(), res.Classes) || len(p.Features()) != len(spec.Features) ||
 				p.HasProbabilities() != (c.task == model.TaskClassification) || p.SizeBytes() <= 0 ||
-				p.(*predictor).Missing() != (c.alg == "gradient_boosting") {
+				p.(*predictor).Missing(0) != (c.alg == "gradient_boosting") {
 				t.Errorf("predictor %s %v %v %v", p.Task(), p.Classes(), p.Features(), p.SizeBytes())
 			}
 		})
