@@ -149,7 +149,7 @@ func fillTrainRequest(req *model.JobRequest, ds *model.Dataset) error {
 // scoreProblems checks that the dataset fits the version: it has every
 // feature, with a usable type (a string column cannot feed a number
 // feature) and no empty cells unless the algorithm handles missing values
-// (model.Algorithm.MissingValues), and, with includeInput, no column named
+// (model.Algorithm.MissingValues) or a step of the version imputes them, and, with includeInput, no column named
 // like an output column.
 func scoreProblems(v *model.ModelVersion, ds *model.Dataset, includeInput bool) map[string]string {
 	columns := make(map[string]model.Column, len(ds.Columns))
@@ -165,7 +165,7 @@ func scoreProblems(v *model.ModelVersion, ds *model.Dataset, includeInput bool) 
 			problems = append(problems, fmt.Sprintf("no column %q", f.Name))
 		case f.Type == model.ColumnNumber && c.Type != model.ColumnNumber:
 			problems = append(problems, fmt.Sprintf("column %q holds strings where the model needs numbers", f.Name))
-		case c.Empty > 0 && !alg.MissingValues:
+		case c.Empty > 0 && !alg.MissingValues && !v.Imputes(f.Name):
 			problems = append(problems, fmt.Sprintf("column %q has %d empty cells; %s cannot handle missing values", f.Name, c.Empty, v.Algorithm))
 		}
 	}

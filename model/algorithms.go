@@ -34,7 +34,12 @@ type Algorithm struct {
 	Variant  string        `json:"variant,omitempty"`
 	Variants []VariantSpec `json:"variants,omitempty"`
 	Params   []ParamSpec   `json:"params"`
-	Doc      string        `json:"doc"`
+	// Preprocess are the steps a train request may put before it (SPEC
+	// 5.1); an algorithm without StringFeatures takes a string column
+	// once a one_hot step encodes it, and one without MissingValues a
+	// column with empty cells once an impute step fills them.
+	Preprocess []string `json:"preprocess"`
+	Doc        string   `json:"doc"`
 }
 
 // VariantSpec describes one implementation of an algorithm.

@@ -22,6 +22,7 @@ func Catalog() []Algorithm {
 	algs := []Algorithm{randomForest(), gradientBoosting(), decisionTree(), knn(), logisticRegression(), linearRegression(), naiveBayes()}
 	for i := range algs {
 		algs[i] = withVariants(algs[i])
+		algs[i].Preprocess = []string{StepImpute, StepScale, StepOneHot, StepDrop}
 	}
 	return algs
 }

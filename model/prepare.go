@@ -116,7 +116,7 @@ func resolveFeatures(req *JobRequest, ds *Dataset, columns map[string]Column, al
 			}
 		}
 	}
-	kept, steps := resolveSteps(req.Preprocess, candidates, p)
+	kept, steps := resolveSteps(req.Preprocess, candidates, columns, p)
 	var problems []string
 	features := make([]Column, 0, len(kept))
 	for i, plan := range PlanFeatures(steps, kept) {

@@ -3,6 +3,7 @@ package model
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 )
 
 // The preprocessing steps of a train request (SPEC 5.1), applied in order
@@ -94,22 +95,27 @@ func (c *Columns) UnmarshalJSON(b []byte) error {
 }
 
 // FittedStep is a step with the values it learnt from the training rows,
-// one per column: what a version records and its artifact applies.
+// one entry per column: what a version records and its artifact applies.
 type FittedStep struct {
-	Step     string   `json:"step" bson:"step"`
-	Columns  []string `json:"columns" bson:"columns"`
-	Strategy string   `json:"strategy,omitempty" bson:"strategy,omitempty"`
-	Method   string   `json:"method,omitempty" bson:"method,omitempty"`
-	Unknown  string   `json:"unknown,omitempty" bson:"unknown,omitempty"`
-	// Fill (impute) is the value that replaces a missing one: a number or
-	// a string, as the column.
-	Fill []any `json:"fill,omitempty" bson:"fill,omitempty"`
-	// Center and Scale (scale): a value becomes (x - Center) / Scale.
-	Center []float64 `json:"center,omitempty" bson:"center,omitempty"`
-	Scale  []float64 `json:"scale,omitempty" bson:"scale,omitempty"`
+	Step     string         `json:"step" bson:"step"`
+	Strategy string         `json:"strategy,omitempty" bson:"strategy,omitempty"`
+	Method   string         `json:"method,omitempty" bson:"method,omitempty"`
+	Unknown  string         `json:"unknown,omitempty" bson:"unknown,omitempty"`
+	Columns  []FittedColumn `json:"columns" bson:"columns"`
+}
+
+// FittedColumn is what a step learnt of one column.
+type FittedColumn struct {
+	Name string `json:"name" bson:"name"`
+	// Fill (impute) replaces a missing value: a number or a string, as
+	// the column.
+	Fill any `json:"fill,omitempty" bson:"fill,omitempty"`
+	// Center and Scale (scale): a value x becomes (x - Center) / Scale.
+	Center *float64 `json:"center,omitempty" bson:"center,omitempty"`
+	Scale  *float64 `json:"scale,omitempty" bson:"scale,omitempty"`
 	// Levels (one_hot) are the categories seen in training, sorted; each
-	// is an indicator column named "column=level".
-	Levels [][]string `json:"levels,omitempty" bson:"levels,omitempty"`
+	// becomes an indicator column named "column=level".
+	Levels []string `json:"levels,omitempty" bson:"levels,omitempty"`
 }
 
 // FeaturePlan is what a resolved pipeline does to one feature, as far as
@@ -154,4 +160,15 @@ func (s *TrainSpec) AcceptsMissing() []bool {
 		ok[i] = alg.MissingValues || p.Imputed
 	}
 	return ok
+}
+
+// Imputes reports whether a step of v imputes the named feature's missing
+// values.
+func (v *ModelVersion) Imputes(feature string) bool {
+	for _, s := range v.Preprocess {
+		if s.Step == StepImpute && slices.ContainsFunc(s.Columns, func(c FittedColumn) bool { return c.Name == feature }) {
+			return true
+		}
+	}
+	return false
 }

@@ -117,18 +117,28 @@ func constantProblem(v any) string {
 }
 
 // resolveSteps applies a request's steps to the candidate features: the
-// dropped ones are left out, and every other step gets its explicit list
+// dropped ones are left out (a drop may name any column of the dataset:
+// one that is no candidate is left out already), and every other step gets its explicit list
 // of columns and its defaults. It reports, under each step's JSON path, a
 // column that is no feature, of a type the step cannot take, already
 // one-hot encoded by an earlier step, or dropped by any step. The steps
 // are shape-checked (validSteps) already; problems there are skipped.
-func resolveSteps(steps []Step, candidates []Column, p map[string]string) ([]Column, []Step) {
+func resolveSteps(steps []Step, candidates []Column, columns map[string]Column, p map[string]string) ([]Column, []Step) {
 	dropped := map[string]int{}
 	for i, s := range steps {
 		if s.Step != StepDrop {
 			continue
 		}
-		for _, name := range selectColumns(&s, candidates, fmt.Sprintf("preprocess[%d].columns", i), p) {
+		from := candidates
+		if s.Columns.Select == "" {
+			from = nil
+			for _, name := range s.Columns.Names {
+				if c, ok := columns[name]; ok {
+					from = append(from, c)
+				}
+			}
+		}
+		for _, name := range selectColumns(&s, from, fmt.Sprintf("preprocess[%d].columns", i), p) {
 			dropped[name] = i
 		}
 	}
@@ -145,21 +155,23 @@ func resolveSteps(steps []Step, candidates []Column, p map[string]string) ([]Col
 		if hasProblem(p, key) {
 			continue
 		}
+		if s.Step == StepDrop {
+			resolved = append(resolved, s) // checked above
+			continue
+		}
 		from := candidates // a listed dropped column is reported below
-		if s.Step != StepDrop && s.Columns.Select != "" {
+		if s.Columns.Select != "" {
 			from = kept
 		}
 		s.Columns = Columns{Names: selectColumns(&s, from, key+".columns", p)}
 		if s.Step == StepOneHot && s.Unknown == "" {
 			s.Unknown = UnknownZeros
 		}
-		if s.Step != StepDrop {
-			for _, name := range s.Columns.Names {
-				if d, gone := dropped[name]; gone {
-					p[key+".columns"] = fmt.Sprintf("column %q is dropped by preprocess[%d]", name, d)
-				} else if e, done := encoded[name]; done {
-					p[key+".columns"] = fmt.Sprintf("column %q is one-hot encoded by preprocess[%d] already", name, e)
-				}
+		for _, name := range s.Columns.Names {
+			if d, gone := dropped[name]; gone {
+				p[key+".columns"] = fmt.Sprintf("column %q is dropped by preprocess[%d]", name, d)
+			} else if e, done := encoded[name]; done {
+				p[key+".columns"] = fmt.Sprintf("column %q is one-hot encoded by preprocess[%d] already", name, e)
 			}
 		}
 		if s.Step == StepOneHot {
@@ -200,6 +212,8 @@ func selectColumns(s *Step, features []Column, key string, p map[string]string) 
 	for j, name := range s.Columns.Names {
 		at := slices.IndexFunc(features, func(f Column) bool { return f.Name == name })
 		switch {
+		case at < 0 && s.Step == StepDrop:
+			p[fmt.Sprintf("%s[%d]", key, j)] = fmt.Sprintf("no column %q in the dataset", name)
 		case at < 0:
 			p[fmt.Sprintf("%s[%d]", key, j)] = fmt.Sprintf("no feature %q", name)
 		case !stepTakes(s, features[at].Type):

@@ -63,6 +63,15 @@ func TestPrepareTrainResolvesTheSteps(t *testing.T) {
 	if got := spec.AcceptsMissing(); !reflect.DeepEqual(got, []bool{true, true, true, true}) {
 		t.Errorf("AcceptsMissing = %v: every feature has an imputer", got)
 	}
+	// The API records the features it resolved in the request; the
+	// worker prepares that request again and must get the same spec.
+	for _, f := range spec.Features {
+		req.Features = append(req.Features, f.Name)
+	}
+	again, err := PrepareTrain(req, churnDataset())
+	if err != nil || !reflect.DeepEqual(again, spec) {
+		t.Errorf("the recorded request prepares to %+v, %v; want %+v", again, err, spec)
+	}
 }
 
 func TestPrepareTrainNamesEveryBadStep(t *testing.T) {
@@ -85,10 +94,13 @@ func TestPrepareTrainNamesEveryBadStep(t *testing.T) {
 		{"a step on a dropped column", `[{"step":"drop","columns":["age"]},{"step":"scale","method":"minmax","columns":["age"]}]`, map[string]string{"preprocess[1].columns": "dropped by preprocess[0]"}},
 		{"a step after one_hot on its column", `[{"step":"one_hot","columns":["plan"]},{"step":"impute","strategy":"most_frequent","columns":["plan"]}]`, map[string]string{"preprocess[1].columns": "one-hot encoded by preprocess[0]"}},
 		{"every feature dropped", `[{"step":"drop","columns":"all"}]`, map[string]string{"preprocess": "every feature is dropped"}},
+		{"a drop of a column the dataset has not", `[{"step":"drop","columns":["nope"]}]`, map[string]string{"preprocess[0].columns[0]": `no column "nope" in the dataset`}},
 		{"missing values without an imputer", `[{"step":"one_hot","columns":"strings"}]`, map[string]string{"features": `column "age" has 40 empty cells`}},
 	} {
 		t.Run(c.name+" is refused naming the field", func(t *testing.T) {
-			req := decodeRequest(t, `{"type":"train","model":"m","dataset":"churn","target":"churned","algorithm":"knn","preprocess":`+c.steps+`}`)
+			// gradient_boosting takes missing values, but for the last case.
+			alg := map[bool]string{true: "knn", false: "gradient_boosting"}[strings.HasPrefix(c.name, "missing")]
+			req := decodeRequest(t, `{"type":"train","model":"m","dataset":"churn","target":"churned","algorithm":"`+alg+`","preprocess":`+c.steps+`}`)
 			_, err := PrepareTrain(req, churnDataset())
 			wantFields(t, err, c.want)
 		})

@@ -83,24 +83,18 @@ func compile(features []model.Column, steps []model.FittedStep) ([]program, []mo
 }
 
 func compileStep(s *model.FittedStep, at map[string]int, progs []program) error {
-	n := len(s.Columns)
-	lengths := map[string]int{"fill": len(s.Fill), "center": len(s.Center), "scale": len(s.Scale), "levels": len(s.Levels)}
-	want := map[string]bool{}
 	switch s.Step {
 	case model.StepImpute:
-		want["fill"] = true
 		switch s.Strategy {
 		case model.ImputeMean, model.ImputeMedian, model.ImputeMostFrequent, model.ImputeConstant:
 		default:
 			return fmt.Errorf("strategy %q", s.Strategy)
 		}
 	case model.StepScale:
-		want["center"], want["scale"] = true, true
 		if s.Method != model.ScaleStandard && s.Method != model.ScaleMinMax {
 			return fmt.Errorf("method %q", s.Method)
 		}
 	case model.StepOneHot:
-		want["levels"] = true
 		if s.Unknown != model.UnknownZeros && s.Unknown != model.UnknownError {
 			return fmt.Errorf("unknown policy %q", s.Unknown)
 		}
@@ -108,62 +102,65 @@ func compileStep(s *model.FittedStep, at map[string]int, progs []program) error 
 	default:
 		return fmt.Errorf("unknown step")
 	}
-	for name, l := range lengths {
-		if want[name] && l != n || !want[name] && l != 0 {
-			return fmt.Errorf("%d columns, %d %s", n, l, name)
-		}
-	}
 	seen := map[string]bool{}
-	for j, name := range s.Columns {
-		if seen[name] {
-			return fmt.Errorf("column %q twice", name)
+	for k := range s.Columns {
+		c := &s.Columns[k]
+		if seen[c.Name] {
+			return fmt.Errorf("column %q twice", c.Name)
 		}
-		seen[name] = true
-		i, ok := at[name]
+		seen[c.Name] = true
+		set := map[string]bool{"fill": c.Fill != nil, "center": c.Center != nil, "scale": c.Scale != nil, "levels": c.Levels != nil}
+		want := map[string]bool{"fill": s.Step == model.StepImpute, "center": s.Step == model.StepScale, "scale": s.Step == model.StepScale, "levels": s.Step == model.StepOneHot}
+		for name, given := range set {
+			if given != want[name] && (given || name != "levels") { // a column with no category has no levels
+				return fmt.Errorf("column %q: %s given %v for a %s step", c.Name, name, given, s.Step)
+			}
+		}
+		i, ok := at[c.Name]
 		switch {
 		case s.Step == model.StepDrop && ok:
-			return fmt.Errorf("dropped column %q is a feature", name)
+			return fmt.Errorf("dropped column %q is a feature", c.Name)
 		case s.Step == model.StepDrop:
 			continue
 		case !ok:
-			return fmt.Errorf("no feature %q", name)
+			return fmt.Errorf("no feature %q", c.Name)
 		case progs[i].oneHot:
-			return fmt.Errorf("column %q is one-hot encoded already", name)
+			return fmt.Errorf("column %q is one-hot encoded already", c.Name)
 		}
-		if err := progs[i].add(s, j); err != nil {
-			return fmt.Errorf("column %q: %v", name, err)
+		if err := progs[i].add(s, c); err != nil {
+			return fmt.Errorf("column %q: %v", c.Name, err)
 		}
 	}
 	return nil
 }
 
-// add compiles column j of step s into g.
-func (g *program) add(s *model.FittedStep, j int) error {
+// add compiles column c of step s into g.
+func (g *program) add(s *model.FittedStep, c *model.FittedColumn) error {
 	switch s.Step {
 	case model.StepImpute:
 		if g.number {
-			x, ok := s.Fill[j].(float64)
+			x, ok := c.Fill.(float64)
 			if !ok || math.IsNaN(x) || math.IsInf(x, 0) {
-				return fmt.Errorf("fill %v for a number", s.Fill[j])
+				return fmt.Errorf("fill %v for a number", c.Fill)
 			}
 			g.ops = append(g.ops, op{impute: true, a: x})
 			return nil
 		}
-		v, ok := s.Fill[j].(string)
+		v, ok := c.Fill.(string)
 		if !ok || v == "" || len(v) > model.MaxConstantBytes || s.Strategy == model.ImputeMean || s.Strategy == model.ImputeMedian {
-			return fmt.Errorf("fill %v for a string by %s", s.Fill[j], s.Strategy)
+			return fmt.Errorf("fill %v for a string by %s", c.Fill, s.Strategy)
 		}
 		if !g.hasFill {
 			g.fill, g.hasFill = v, true
 		}
 	case model.StepScale:
-		c, b := s.Center[j], s.Scale[j]
-		if !g.number || math.IsNaN(c) || math.IsInf(c, 0) || !(b != 0) || math.IsInf(b, 0) {
-			return fmt.Errorf("scale (x - %v) / %v", c, b)
+		a, b := *c.Center, *c.Scale
+		if !g.number || math.IsNaN(a) || math.IsInf(a, 0) || !(b != 0) || math.IsInf(b, 0) {
+			return fmt.Errorf("scale (x - %v) / %v", a, b)
 		}
-		g.ops = append(g.ops, op{a: c, b: b})
+		g.ops = append(g.ops, op{a: a, b: b})
 	case model.StepOneHot:
-		levels := s.Levels[j]
+		levels := c.Levels
 		if g.number || len(levels) > model.MaxClasses || !learn.SortedUnique(levels) || slices.Contains(levels, "") {
 			return fmt.Errorf("%d categories, or not sorted, distinct and non-empty", len(levels))
 		}

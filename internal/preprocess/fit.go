@@ -40,28 +40,27 @@ func Fit(steps []model.Step, features []*csvdata.TableColumn, rows []int) ([]mod
 
 // fitStep learns one step's values from the training rows of t.
 func fitStep(s *model.Step, t *Table, rows []int) (model.FittedStep, error) {
-	f := model.FittedStep{Step: s.Step, Columns: slices.Clone(s.Columns.Names), Strategy: s.Strategy, Method: s.Method, Unknown: s.Unknown}
-	if s.Step == model.StepDrop {
-		return f, nil // its columns are not features
-	}
-	for _, name := range f.Columns {
-		c := t.column(name)
-		if c == nil {
+	f := model.FittedStep{Step: s.Step, Strategy: s.Strategy, Method: s.Method, Unknown: s.Unknown}
+	for _, name := range s.Columns.Names {
+		fc := model.FittedColumn{Name: name}
+		if c := t.column(name); s.Step != model.StepDrop && c == nil {
 			return f, model.Errorf(model.CodeInvalid, "preprocess: no column %q to %s", name, s.Step)
-		}
-		switch s.Step {
-		case model.StepImpute:
-			fill, err := imputeValue(s, c, rows)
-			if err != nil {
-				return f, err
+		} else if c != nil {
+			switch s.Step {
+			case model.StepImpute:
+				fill, err := imputeValue(s, c, rows)
+				if err != nil {
+					return f, err
+				}
+				fc.Fill = fill
+			case model.StepScale:
+				center, scale := scaleValues(s.Method, c.Numbers, rows)
+				fc.Center, fc.Scale = &center, &scale
+			case model.StepOneHot:
+				fc.Levels = levels(c.Strings, rows)
 			}
-			f.Fill = append(f.Fill, fill)
-		case model.StepScale:
-			center, scale := scaleValues(s.Method, c.Numbers, rows)
-			f.Center, f.Scale = append(f.Center, center), append(f.Scale, scale)
-		case model.StepOneHot:
-			f.Levels = append(f.Levels, levels(c.Strings, rows))
 		}
+		f.Columns = append(f.Columns, fc) // a dropped column is no feature: nothing to learn
 	}
 	return f, nil
 }

@@ -19,6 +19,8 @@ func strs(name string, v ...string) *csvdata.TableColumn {
 	return &csvdata.TableColumn{Name: name, Type: model.ColumnString, Strings: v}
 }
 
+func ptr(v float64) *float64 { return &v }
+
 func cols(names ...string) model.Columns { return model.Columns{Names: names} }
 
 func TestEachStepLearnsWhatItShould(t *testing.T) {
@@ -34,25 +36,25 @@ func TestEachStepLearnsWhatItShould(t *testing.T) {
 	}{
 		{"a mean impute learns the mean of the values there are",
 			model.Step{Step: model.StepImpute, Strategy: model.ImputeMean, Columns: cols("x")},
-			model.FittedStep{Step: "impute", Strategy: "mean", Columns: []string{"x"}, Fill: []any{17.0 / 4}}},
+			model.FittedStep{Step: "impute", Strategy: "mean", Columns: []model.FittedColumn{{Name: "x", Fill: 17.0 / 4}}}},
 		{"a median impute learns the middle of an even count as the mean of the two",
 			model.Step{Step: model.StepImpute, Strategy: model.ImputeMedian, Columns: cols("x")},
-			model.FittedStep{Step: "impute", Strategy: "median", Columns: []string{"x"}, Fill: []any{3.0}}},
+			model.FittedStep{Step: "impute", Strategy: "median", Columns: []model.FittedColumn{{Name: "x", Fill: 3.0}}}},
 		{"a most_frequent impute learns the commonest number and, among tied strings, the smallest",
 			model.Step{Step: model.StepImpute, Strategy: model.ImputeMostFrequent, Columns: cols("x", "s")},
-			model.FittedStep{Step: "impute", Strategy: "most_frequent", Columns: []string{"x", "s"}, Fill: []any{3.0, "a"}}},
+			model.FittedStep{Step: "impute", Strategy: "most_frequent", Columns: []model.FittedColumn{{Name: "x", Fill: 3.0}, {Name: "s", Fill: "a"}}}},
 		{"a constant impute keeps its value",
 			model.Step{Step: model.StepImpute, Strategy: model.ImputeConstant, Value: 0.0, Columns: cols("x")},
-			model.FittedStep{Step: "impute", Strategy: "constant", Columns: []string{"x"}, Fill: []any{0.0}}},
+			model.FittedStep{Step: "impute", Strategy: "constant", Columns: []model.FittedColumn{{Name: "x", Fill: 0.0}}}},
 		{"a standard scale learns the mean and the population deviation",
 			model.Step{Step: model.StepScale, Method: model.ScaleStandard, Columns: cols("x")},
-			model.FittedStep{Step: "scale", Method: "standard", Columns: []string{"x"}, Center: []float64{4.25}, Scale: []float64{math.Sqrt((3.25*3.25 + 1.25*1.25 + 5.75*5.75 + 1.25*1.25) / 4)}}},
+			model.FittedStep{Step: "scale", Method: "standard", Columns: []model.FittedColumn{{Name: "x", Center: ptr(4.25), Scale: ptr(math.Sqrt((3.25*3.25 + 1.25*1.25 + 5.75*5.75 + 1.25*1.25) / 4))}}}},
 		{"a minmax scale learns the minimum and the range",
 			model.Step{Step: model.StepScale, Method: model.ScaleMinMax, Columns: cols("x")},
-			model.FittedStep{Step: "scale", Method: "minmax", Columns: []string{"x"}, Center: []float64{1}, Scale: []float64{9}}},
+			model.FittedStep{Step: "scale", Method: "minmax", Columns: []model.FittedColumn{{Name: "x", Center: ptr(1), Scale: ptr(9)}}}},
 		{"a one_hot learns the sorted categories, missing not among them",
 			model.Step{Step: model.StepOneHot, Unknown: model.UnknownZeros, Columns: cols("s")},
-			model.FittedStep{Step: "one_hot", Unknown: "zeros", Columns: []string{"s"}, Levels: [][]string{{"a", "b"}}}},
+			model.FittedStep{Step: "one_hot", Unknown: "zeros", Columns: []model.FittedColumn{{Name: "s", Levels: []string{"a", "b"}}}}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			got, _, err := Fit([]model.Step{c.step}, []*csvdata.TableColumn{x, s}, rows)

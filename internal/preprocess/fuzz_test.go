@@ -67,8 +67,8 @@ func FuzzLoadPredictor(f *testing.F) {
 	}
 	f.Add(art)
 	for _, swap := range [][2]string{
-		{`"scale":[`, `"scale":[0,`}, {`"levels":[[`, `"levels":[["",`}, {`"fill":[`, `"fill":[{},`},
-		{`"unknown":"error"`, `"unknown":"x"`}, {`"step":"drop","columns":["id"]`, `"step":"drop","columns":["x"]`},
+		{`"scale":`, `"scale":0,"levels":[],"fill":`}, {`"levels":["`, `"levels":["","`}, {`"fill":`, `"fill":{},"center":`},
+		{`"unknown":"error"`, `"unknown":"x"`}, {`"name":"id"`, `"name":"x"`}, {`"name":"y"`, `"name":"x"`},
 		{`"model_bytes":`, `"model_bytes":1`}, {`s=a`, `s=b`},
 	} {
 		f.Add(bytes.Replace(art, []byte(swap[0]), []byte(swap[1]), 1))

@@ -91,7 +91,7 @@ func TestCrossValidationFitsTheStepsOnEachFoldsTrainingRowsOnly(t *testing.T) {
 	if got := res.Metrics.Classification.Accuracy; got != want {
 		t.Errorf("cross-validated accuracy %.3f, want %.3f (with leakage it would be %.3f)", got, want, leaky)
 	}
-	if got := res.Preprocess[0].Center[0]; got != 30 {
+	if got := *res.Preprocess[0].Columns[0].Center; got != 30 {
 		t.Errorf("the stored model's mean is %v, want every row's, 30", got)
 	}
 }

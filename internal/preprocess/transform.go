@@ -61,19 +61,19 @@ func (t *Table) apply(f *model.FittedStep) error {
 	if f.Step == model.StepDrop {
 		return nil // dropped features never reach the table
 	}
-	for j, name := range f.Columns {
-		i := t.index(name)
+	for _, fc := range f.Columns {
+		i := t.index(fc.Name)
 		if i < 0 {
-			return model.Errorf(model.CodeInvalid, "preprocess: no column %q to %s", name, f.Step)
+			return model.Errorf(model.CodeInvalid, "preprocess: no column %q to %s", fc.Name, f.Step)
 		}
 		c := t.Columns[i]
-		switch f.Step {
-		case model.StepImpute:
-			t.Columns[i] = impute(c, f.Fill[j])
-		case model.StepScale:
-			t.Columns[i] = scale(c, f.Center[j], f.Scale[j])
-		case model.StepOneHot:
-			if err := t.oneHot(i, f.Levels[j]); err != nil {
+		switch {
+		case f.Step == model.StepImpute:
+			t.Columns[i] = impute(c, fc.Fill)
+		case f.Step == model.StepScale && fc.Center != nil && fc.Scale != nil:
+			t.Columns[i] = scale(c, *fc.Center, *fc.Scale)
+		case f.Step == model.StepOneHot:
+			if err := t.oneHot(i, fc.Levels); err != nil {
 				return err
 			}
 		}
