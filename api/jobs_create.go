@@ -34,7 +34,7 @@ const cleanupTimeout = 5 * time.Second
 // queued is enqueued again (a duplicate task id is not an error), which heals
 // an earlier lost enqueue. Replays answer 202 like the first call, with the
 // header Idempotent-Replayed: true.
-func handleJobCreate(logger *slog.Logger, jobs model.JobStore, datasets model.DatasetStore, versions model.VersionStore, queue model.JobQueue) http.Handler {
+func handleJobCreate(logger *slog.Logger, jobs model.JobStore, datasets model.DatasetStore, versions model.VersionStore, queue model.JobQueue, maxTrials int) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		var req model.JobRequest
@@ -47,7 +47,7 @@ func handleJobCreate(logger *slog.Logger, jobs model.JobStore, datasets model.Da
 			writeError(w, r, logger, err)
 			return
 		}
-		if err := checkJobRequest(ctx, &req, datasets, versions); err != nil {
+		if err := checkJobRequest(ctx, &req, datasets, versions, maxTrials); err != nil {
 			writeError(w, r, logger, err)
 			return
 		}
@@ -96,9 +96,9 @@ func validIdempotencyKey(key string) error {
 
 // checkJobRequest checks a shape-valid request against the stores: the
 // dataset exists and has the columns the job needs; a score job's model
-// version resolves, and is recorded in req.Version. Problems are 422s
-// naming the field.
-func checkJobRequest(ctx context.Context, req *model.JobRequest, datasets model.DatasetStore, versions model.VersionStore) error {
+// version resolves, and is recorded in req.Version; a search asks for at
+// most maxTrials trials. Problems are 422s naming the field.
+func checkJobRequest(ctx context.Context, req *model.JobRequest, datasets model.DatasetStore, versions model.VersionStore, maxTrials int) error {
 	ds, err := datasets.Dataset(ctx, req.Dataset)
 	if model.ErrorCode(err) == model.CodeNotFound {
 		return model.Invalid(map[string]string{"dataset": fmt.Sprintf("unknown dataset %q", req.Dataset)})
@@ -108,7 +108,7 @@ func checkJobRequest(ctx context.Context, req *model.JobRequest, datasets model.
 	}
 	switch req.Type {
 	case model.JobTrain:
-		return fillTrainRequest(req, ds)
+		return fillTrainRequest(req, ds, maxTrials)
 	case model.JobScore:
 		v, err := versions.ResolveVersion(ctx, req.Model, req.Version, req.Alias)
 		if model.ErrorCode(err) == model.CodeNotFound {
@@ -129,19 +129,26 @@ func checkJobRequest(ctx context.Context, req *model.JobRequest, datasets model.
 }
 
 // fillTrainRequest checks a train request against its dataset (columns,
-// parameters, validation) and records in it what training will use: the
-// task, the features and every parameter with its default filled in.
-func fillTrainRequest(req *model.JobRequest, ds *model.Dataset) error {
+// parameters, validation, a search of at most maxTrials trials) and
+// records in it what training will use: the task, the features and every
+// parameter with its default filled in (a search's candidates are
+// recorded by the version it makes).
+func fillTrainRequest(req *model.JobRequest, ds *model.Dataset, maxTrials int) error {
 	spec, err := model.PrepareTrain(req, ds)
 	if err != nil {
 		return err
+	}
+	if s := spec.Search; s != nil && len(s.Candidates) > maxTrials {
+		return model.Invalid(map[string]string{"search": fmt.Sprintf("%d trials, more than jobs.max_trials (%d)", len(s.Candidates), maxTrials)})
 	}
 	req.Features = make([]string, len(spec.Features))
 	for i, f := range spec.Features {
 		req.Features[i] = f.Name
 	}
 	req.Task = spec.Task
-	req.Params = spec.Params
+	if spec.Search == nil {
+		req.Params = spec.Params
+	}
 	req.Validation = &spec.Validation
 	return nil
 }

@@ -31,6 +31,9 @@ type Deps struct {
 	Version string
 	Auth    config.Auth
 	Limits  config.Limits
+	// MaxTrials bounds a train job's search (jobs.max_trials); 0 means
+	// model.MaxTrials.
+	MaxTrials int
 	// WriteTimeout is the http.Server's WriteTimeout (0: none). A job's
 	// output, which may take longer to send as a whole, moves the write
 	// deadline on by this much as it goes.
@@ -64,6 +67,9 @@ func NewServer(d Deps) http.Handler {
 	}
 	if d.Models == nil {
 		d.Models = noModels{}
+	}
+	if d.MaxTrials == 0 {
+		d.MaxTrials = model.MaxTrials
 	}
 	if d.Events != nil {
 		d.Versions = &announcingVersions{VersionStore: d.Versions, events: d.Events, logger: d.Logger}

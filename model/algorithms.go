@@ -39,7 +39,11 @@ type Algorithm struct {
 	// once a one_hot step encodes it, and one without MissingValues a
 	// column with empty cells once an impute step fills them.
 	Preprocess []string `json:"preprocess"`
-	Doc        string   `json:"doc"`
+	// Search are the forms of search its parameters take (SPEC 5.1):
+	// "grid" and "random"; each parameter's Distributions are the
+	// random search's distributions it takes.
+	Search []string `json:"search"`
+	Doc    string   `json:"doc"`
 }
 
 // VariantSpec describes one implementation of an algorithm.
@@ -72,7 +76,10 @@ type ParamSpec struct {
 	// the task).
 	Variants []string `json:"variants,omitempty"`
 	Tasks    []string `json:"tasks,omitempty"`
-	Doc      string   `json:"doc"`
+	// Distributions are the random-search distributions of the
+	// parameter's type (see Distribution); a grid takes any of its values.
+	Distributions []string `json:"distributions"`
+	Doc           string   `json:"doc"`
 }
 
 // appliesTo reports whether s is a parameter of the given variant and task.

@@ -23,8 +23,27 @@ func Catalog() []Algorithm {
 	for i := range algs {
 		algs[i] = withVariants(algs[i])
 		algs[i].Preprocess = []string{StepImpute, StepScale, StepOneHot, StepDrop}
+		algs[i].Search = []string{"grid", "random"}
+		for j := range algs[i].Params {
+			algs[i].Params[j].Distributions = distributions(algs[i].Params[j].Type)
+		}
 	}
 	return algs
+}
+
+// distributions are the random-search distributions of a parameter
+// type: a whole number is drawn from an int range, a log range (rounded)
+// or a choice; a float from a float or log range or a choice.
+func distributions(paramType string) []string {
+	switch paramType {
+	case ParamInt:
+		return []string{"int", "log", "choice"}
+	case ParamFloat:
+		return []string{"float", "log", "choice"}
+	case ParamFeatures:
+		return []string{"float", "choice"}
+	}
+	return []string{"choice"}
 }
 
 // withVariants completes an algorithm with variants from them: its tasks

@@ -100,6 +100,9 @@ type JobRequest struct {
 	// Preprocess are the steps applied to the features before the
 	// algorithm sees them (SPEC 5.1).
 	Preprocess []Step `json:"preprocess,omitempty" bson:"preprocess,omitempty"`
+	// Search, when set, chooses the algorithm's parameters (or the
+	// algorithm) by cross-validation (SPEC 5.1).
+	Search *SearchSpec `json:"search,omitempty" bson:"search,omitempty"`
 
 	// Score. The API resolves the model version when the job is submitted
 	// and records it in Version (keeping Alias as given), so moving an

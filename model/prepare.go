@@ -44,7 +44,12 @@ func PrepareTrain(req *JobRequest, ds *Dataset) (*TrainSpec, error) {
 		}
 		return nil, Invalid(p)
 	}
-	alg, known := LookupAlgorithm(req.Algorithm)
+	name := req.Algorithm
+	multi := req.Search != nil && req.Search.Algorithms != nil
+	if multi && name == "" && len(req.Search.Algorithms) > 0 {
+		name = sortedKeys(req.Search.Algorithms)[0] // the task is inferred for it
+	}
+	alg, known := LookupAlgorithm(name)
 	columns := make(map[string]Column, len(ds.Columns))
 	for _, c := range ds.Columns {
 		columns[c.Name] = c
@@ -72,11 +77,29 @@ func PrepareTrain(req *JobRequest, ds *Dataset) (*TrainSpec, error) {
 		params = checkParams(alg.Name, checked, req.Params, features, p)
 	}
 	v := validation(req.Validation)
+	var plan *SearchPlan
+	if req.Search != nil && known && task != "" {
+		if multi {
+			for _, other := range sortedKeys(req.Search.Algorithms)[1:] {
+				if a, ok := LookupAlgorithm(other); ok {
+					resolveFeatures(req, ds, columns, a, true, p)
+				}
+			}
+		}
+		plan = planSearch(req, task, features, TrainRows(int(ds.Rows), v), p)
+	}
 	if len(p) == 0 {
 		checkSizes(alg, params, features, v, int(ds.Rows), p)
 	}
 	if err := Invalid(p); err != nil {
 		return nil, err
+	}
+	if plan != nil {
+		if len(plan.Candidates) == 0 {
+			return nil, Invalid(map[string]string{"search": "no candidate to try"})
+		}
+		first := plan.Candidates[0]
+		alg.Name, params = first.Algorithm, first.Params
 	}
 	return &TrainSpec{
 		Algorithm:  alg.Name,
@@ -86,6 +109,7 @@ func PrepareTrain(req *JobRequest, ds *Dataset) (*TrainSpec, error) {
 		Features:   features,
 		Validation: v,
 		Preprocess: steps,
+		Search:     plan,
 	}, nil
 }
 

@@ -35,7 +35,9 @@ func (r *JobRequest) validTrain(p map[string]string) {
 	if r.Target == "" {
 		p["target"] = "required"
 	}
+	validSearch(r, p)
 	switch {
+	case r.Algorithm == "" && r.Search != nil && r.Search.Algorithms != nil:
 	case r.Algorithm == "":
 		p["algorithm"] = "required"
 	case !KnownAlgorithm(r.Algorithm):
@@ -97,7 +99,7 @@ func (r *JobRequest) validScore(p map[string]string) {
 	}{
 		{"target", r.Target != ""}, {"features", r.Features != nil}, {"algorithm", r.Algorithm != ""}, {"task", r.Task != ""},
 		{"params", r.Params != nil}, {"validation", r.Validation != nil}, {"set_alias", r.SetAlias != ""},
-		{"preprocess", r.Preprocess != nil},
+		{"preprocess", r.Preprocess != nil}, {"search", r.Search != nil},
 	} {
 		if f.set {
 			p[f.name] = "not a field of a score job"

@@ -18,6 +18,13 @@ type TrainSpec struct {
 	// Preprocess are the request's steps with their columns listed and
 	// their defaults filled in; the dropped features are not in Features.
 	Preprocess []Step `json:"preprocess,omitempty"`
+	// Search is the checked search of the request; Algorithm and Params
+	// are then its first candidate's. A Trainer ignores it: the worker
+	// trains each candidate as a Trial, then the best as the model.
+	Search *SearchPlan `json:"search,omitempty"`
+	// Trial makes the training a search trial: it scores the model and
+	// keeps none (TrainResult.Trial).
+	Trial *TrialSpec `json:"trial,omitempty"`
 }
 
 // TrainResult is a trained model: its serialized artifact, the classes it
@@ -31,6 +38,8 @@ type TrainResult struct {
 	Iterations         int
 	// Preprocess are the stored model's fitted steps, nil without any.
 	Preprocess []FittedStep
+	// Trial is a trial's score; a trial has no Artifact.
+	Trial *TrialScore
 }
 
 // FeatureImportance is how much one feature contributed to a tree model:

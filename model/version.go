@@ -40,6 +40,9 @@ type ModelVersion struct {
 	// Preprocess are the fitted steps the model applies to its features
 	// before its algorithm, in order.
 	Preprocess []FittedStep `json:"preprocess,omitempty" bson:"preprocess,omitempty"`
+	// Search, for a version a search chose, is every trial it ran and
+	// the best, whose algorithm and params the version has.
+	Search *SearchResult `json:"search,omitempty" bson:"search,omitempty"`
 }
 
 // DatasetRef names the dataset a version was trained on, as it was then.

@@ -26,12 +26,18 @@ type TrainDeps struct {
 	// alias, so the API replicas serve it at once rather than on their
 	// next refresh.
 	Events model.ModelEvents
+	// Trials trains the trials of a search (nil: Trainer), TrialsAtOnce
+	// of them at a time (at least 1).
+	Trials       model.Trainer
+	TrialsAtOnce int
 }
 
 // NewTrainHandler returns the handler of train jobs: it trains the
 // requested model on the job's dataset, stores the artifact, then the
 // version (in that order, so a version that exists can always be loaded),
-// then moves set_alias to it.
+// then moves set_alias to it. A request with a search first runs its
+// trials (see search), then trains the best candidate as the version,
+// which records every trial.
 //
 // It is idempotent, as at-least-once delivery demands: the version records
 // its job's id, so an attempt that finds a version of its job (its
@@ -91,12 +97,29 @@ func (h *trainHandler) train(ctx context.Context, job *model.Job, progress Repor
 		return nil, err
 	}
 
-	started := h.d.Now()
-	data := &hashingReader{r: csv, h: sha256.New()}
-	res, err := h.d.Trainer.Train(ctx, *spec, data, func(p model.Progress) {
+	report := func(p model.Progress) {
 		// A cancel or stale attempt shows in ctx, which Train watches.
 		_ = progress.Report(ctx, p)
-	})
+	}
+	var search *model.SearchResult
+	if spec.Search != nil {
+		if search, err = h.search(ctx, job, spec, progress); err != nil {
+			return nil, err
+		}
+		spec.Algorithm, spec.Params, spec.Search = search.Best.Algorithm, search.Best.Params, nil
+		trials := int64(len(search.Trials))
+		report = func(p model.Progress) {
+			done := trials
+			if p.Total > 0 && p.Done >= p.Total {
+				done++
+			}
+			_ = progress.Report(ctx, model.Progress{Done: done, Total: trials + 1})
+		}
+	}
+
+	started := h.d.Now()
+	data := &hashingReader{r: csv, h: sha256.New()}
+	res, err := h.d.Trainer.Train(ctx, *spec, data, report)
 	if err != nil {
 		return nil, err
 	}
@@ -127,6 +150,7 @@ func (h *trainHandler) train(ctx context.Context, job *model.Job, progress Repor
 		FeatureImportances: res.FeatureImportances,
 		Iterations:         res.Iterations,
 		Preprocess:         res.Preprocess,
+		Search:             search,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("register the version of job %s: %w", job.ID, err)

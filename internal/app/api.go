@@ -53,6 +53,7 @@ func ServeAPI(ctx context.Context, cfg *config.Config, b *Backends, ln net.Liste
 		ServingChecks: []api.Check{{Name: "mongo", Ping: b.Store.Ping}},
 		Auth:          cfg.Auth,
 		Limits:        cfg.Limits,
+		MaxTrials:     cfg.Jobs.MaxTrials,
 		WriteTimeout:  cfg.HTTP.WriteTimeout,
 	})
 	srv := api.NewHTTPServer(cfg.HTTP, h, logger)

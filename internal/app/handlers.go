@@ -2,6 +2,7 @@ package app
 
 import (
 	"log/slog"
+	"runtime"
 
 	"gitlab.com/mlserve/mlserve/internal/config"
 	"gitlab.com/mlserve/mlserve/internal/dscache"
@@ -21,6 +22,9 @@ import (
 // main.
 func Handlers(cfg *config.Config, b *Backends, logger *slog.Logger) (handlers worker.Handlers, release func(), err error) {
 	trainer := trainproc.NewRunner(trainproc.Options{MemoryLimit: cfg.Jobs.TrainMemory, Threads: cfg.Jobs.TrainThreads,
+		Logger: logger.With("component", "trainer")})
+	trialsAtOnce, trialThreads := searchShares(&cfg.Jobs, runtime.GOMAXPROCS(0))
+	trials := trainproc.NewRunner(trainproc.Options{MemoryLimit: cfg.Jobs.TrainMemory, Threads: trialThreads,
 		Logger: logger.With("component", "trainer")})
 	// Score jobs name an exact version, so the cache needs no refreshing:
 	// it only keeps a worker from loading a model once per part.
@@ -47,12 +51,14 @@ func Handlers(cfg *config.Config, b *Backends, logger *slog.Logger) (handlers wo
 	}
 	return worker.Handlers{
 		model.JobTrain: worker.NewTrainHandler(worker.TrainDeps{
-			Datasets:  datasets,
-			Versions:  b.Store,
-			Artifacts: b.Store,
-			Trainer:   trainer,
-			Events:    redisx.NewPublisher(b.Redis),
-			Logger:    logger,
+			Datasets:     datasets,
+			Versions:     b.Store,
+			Artifacts:    b.Store,
+			Trainer:      trainer,
+			Trials:       trials,
+			TrialsAtOnce: trialsAtOnce,
+			Events:       redisx.NewPublisher(b.Redis),
+			Logger:       logger,
 		}),
 		model.JobScore: worker.NewScoreHandler(worker.ScoreDeps{
 			Jobs:     b.Store,
@@ -64,4 +70,21 @@ func Handlers(cfg *config.Config, b *Backends, logger *slog.Logger) (handlers wo
 			Logger:   logger.With("component", "score"),
 		}),
 	}, release, nil
+}
+
+// searchShares is how many trials of a search train at once, and on how
+// many threads each: jobs.search_parallel (0: one per core), no more than
+// jobs.search_memory holds at jobs.train_memory each; every trial gets an
+// equal share of the cores unless jobs.train_threads says otherwise.
+func searchShares(jobs *config.Jobs, cores int) (atOnce, threads int) {
+	atOnce = jobs.SearchParallel
+	if atOnce == 0 {
+		atOnce = cores
+	}
+	atOnce = max(1, min(atOnce, int(jobs.SearchMemory/max(1, jobs.TrainMemory))))
+	threads = jobs.TrainThreads
+	if threads == 0 {
+		threads = max(1, cores/atOnce)
+	}
+	return atOnce, threads
 }

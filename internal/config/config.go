@@ -66,6 +66,12 @@ type Jobs struct {
 	ScorePartRows int           // jobs.score_part_rows: rows in one part of a score job
 	TrainMemory   int64         // jobs.train_memory: resident bytes a training process may use
 	TrainThreads  int           // jobs.train_threads: threads of one training; 0 = every core
+	// MaxTrials (jobs.max_trials) bounds a search's trials; SearchParallel
+	// (jobs.search_parallel; 0 = one per core) and SearchMemory
+	// (jobs.search_memory, over TrainMemory) bound how many run at once.
+	MaxTrials      int
+	SearchParallel int
+	SearchMemory   int64
 }
 
 // Worker configures the asynq server.

@@ -117,6 +117,12 @@ func table() []key {
 			size(), func(c *Config) *int64 { return &c.Jobs.TrainMemory }, moreThan(64<<20, "64MiB")),
 		field("jobs.train_threads", "0", "2", "threads one training may keep busy (trees fitted in parallel, predictions of its evaluation); 0 is every core",
 			integer(), func(c *Config) *int { return &c.Jobs.TrainThreads }, between(0, 1024)),
+		field("jobs.max_trials", "100", "400", "most trials one search may ask for (1-1000)",
+			integer(), func(c *Config) *int { return &c.Jobs.MaxTrials }, between(1, model.MaxTrials)),
+		field("jobs.search_parallel", "0", "4", "trials of one search trained at once, each in its own process with an equal share of the cores; 0 is one per core",
+			integer(), func(c *Config) *int { return &c.Jobs.SearchParallel }, between(0, 256)),
+		field("jobs.search_memory", "4GiB", "8GiB", "memory the trials of one search may use together: at most this over jobs.train_memory run at once",
+			size(), func(c *Config) *int64 { return &c.Jobs.SearchMemory }, moreThan(64<<20, "64MiB")),
 
 		field("worker.concurrency", "4", "8", "jobs a worker runs at once",
 			integer(), func(c *Config) *int { return &c.Worker.Concurrency }, atLeast(1)),

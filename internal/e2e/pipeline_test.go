@@ -181,3 +181,46 @@ func sameProbabilities(tb testing.TB, native map[string]float64, classes, cells 
 	}
 	return true
 }
+
+// TestASearchRegistersItsBestModelWithEveryTrial runs a search over two
+// algorithms in the worker's training processes: every trial is
+// recorded, the best is registered and evaluated on the holdout, and the
+// job's progress counted the trials.
+func TestASearchRegistersItsBestModelWithEveryTrial(t *testing.T) {
+	t.Parallel()
+	c := newCluster(t)
+	api := c.startAPI()
+	c.startWorker(nil)
+	raw, err := os.ReadFile("../../testdata/churn.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds := api.uploadDataset(t, "churn", raw)
+	job := api.submit(t, map[string]any{"type": "train", "model": "churn", "dataset": ds.ID, "target": "churned", "preprocess": churnSteps,
+		"search": map[string]any{"metric": "accuracy", "folds": 3, "algorithms": map[string]any{
+			"knn":           map[string]any{"grid": map[string]any{"k": []int{1, 5, 15}}},
+			"random_forest": map[string]any{"random": map[string]any{"trials": 2, "params": map[string]any{"trees": map[string]any{"int": []int{10, 40}}}}},
+		}}})
+	job = api.waitSucceeded(t, job.ID, 3*time.Minute)
+	if job.Progress.Done != 6 || job.Progress.Total != 6 {
+		t.Errorf("progress %+v: want 6 of 6 (5 trials and the final fit)", job.Progress)
+	}
+	mv := api.version(t, "churn", job.Result.Version)
+	s := mv.Search
+	if s == nil || len(s.Trials) != 5 {
+		t.Fatalf("the version records search %+v: want 5 trials", s)
+	}
+	best := 0
+	for i, tr := range s.Trials {
+		if tr.Status != model.TrialSucceeded || tr.Mean == nil || tr.Seconds <= 0 || len(tr.Scores) != 3 {
+			t.Fatalf("trial %d: %+v", i, tr)
+		}
+		if *tr.Mean > *s.Trials[best].Mean {
+			best = i
+		}
+	}
+	if mv.Algorithm != s.Trials[best].Algorithm || *s.Best.Mean != *s.Trials[best].Mean || mv.Metrics.Method != model.MethodHoldout {
+		t.Errorf("version %s (%s metrics), best %+v: want trial %d registered and scored on the holdout", mv.Algorithm, mv.Metrics.Method, s.Best, best)
+	}
+	t.Logf("best of %d trials: %s %v, %.3f mean 3-fold accuracy; %.3f on the holdout", len(s.Trials), s.Best.Algorithm, s.Best.Params, *s.Best.Mean, mv.Metrics.Classification.Accuracy)
+}

@@ -29,7 +29,8 @@ var _ model.Trainer = (*Trainer)(nil)
 // Train implements model.Trainer. Progress counts units: 1 for reading
 // the data, then each fit's units (trees or iterations, else 1; see
 // Learner.Units) and 1 for each evaluation: 1+U+1 with a holdout,
-// 1+(k+1)U+k with k folds. Reports are at most every progressEvery apart,
+// 1+(k+1)U+k with k folds, 1+k(U+1) for a trial of k folds (see
+// model.TrialSpec: it keeps no model). Reports are at most every progressEvery apart,
 // but for the last. ctx is checked between stages and by the learners
 // within a fit; when it is done Train returns an error wrapping ctx.Err().
 //
@@ -50,7 +51,10 @@ func (t *Trainer) Train(ctx context.Context, spec model.TrainSpec, data io.Reade
 	}
 	units := int64(r.l.Units(spec.Params))
 	total := 1 + units + 1
-	if spec.Validation.Folds > 1 {
+	switch {
+	case spec.Trial != nil:
+		total = 1 + int64(spec.Trial.Folds)*(units+1)
+	case spec.Validation.Folds > 1:
 		k := int64(spec.Validation.Folds)
 		total = 1 + (k+1)*units + k
 	}
@@ -64,6 +68,9 @@ func (t *Trainer) Train(ctx context.Context, spec model.TrainSpec, data io.Reade
 		return nil, err
 	}
 	r.progress.set(1)
+	if spec.Trial != nil {
+		return r.trial(ctx)
+	}
 	if spec.Validation.Folds > 1 {
 		return r.crossValidate(ctx)
 	}

@@ -39,6 +39,7 @@ type resultHeader struct {
 	FeatureImportances []model.FeatureImportance `json:"feature_importances,omitempty"`
 	Iterations         int                       `json:"iterations,omitempty"`
 	Preprocess         []model.FittedStep        `json:"preprocess,omitempty"`
+	Trial              *model.TrialScore         `json:"trial,omitempty"`
 	ArtifactBytes      int64                     `json:"artifact_bytes"`
 	ArtifactSHA256     string                    `json:"artifact_sha256"`
 }
@@ -82,7 +83,7 @@ func resultMessage(res *model.TrainResult) message {
 	sum := sha256.Sum256(res.Artifact)
 	return message{Result: &resultHeader{
 		Classes: res.Classes, Metrics: res.Metrics, FeatureImportances: res.FeatureImportances, Iterations: res.Iterations,
-		Preprocess: res.Preprocess, ArtifactBytes: int64(len(res.Artifact)), ArtifactSHA256: hex.EncodeToString(sum[:]),
+		Preprocess: res.Preprocess, Trial: res.Trial, ArtifactBytes: int64(len(res.Artifact)), ArtifactSHA256: hex.EncodeToString(sum[:]),
 	}}
 }
 
@@ -141,7 +142,7 @@ func readResult(r io.Reader, h *resultHeader, maxArtifact int64) outcome {
 		return outcome{err: errors.New("the artifact does not match its sha256")}
 	}
 	return outcome{result: &model.TrainResult{Artifact: artifact, Classes: h.Classes, Metrics: h.Metrics,
-		FeatureImportances: h.FeatureImportances, Iterations: h.Iterations, Preprocess: h.Preprocess}}
+		FeatureImportances: h.FeatureImportances, Iterations: h.Iterations, Preprocess: h.Preprocess, Trial: h.Trial}}
 }
 
 // readLine reads one '\n'-terminated line of at most maxLine bytes,
