@@ -1,8 +1,10 @@
 package worker
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 
 	"gitlab.com/mlserve/mlserve/model"
@@ -10,7 +12,7 @@ import (
 
 // search runs a train job's search (spec.Search): every candidate as a
 // trial (model.TrialSpec) in a training process of its own, up to
-// TrainDeps.TrialsAtOnce at a time, and returns every trial and the best
+// TrainDeps.TrialsAtOnce at a time (see largestFirst), and returns every trial and the best
 // one: the highest mean (the lowest for rmse and mae), the first of
 // equals. Progress counts trials, out of the trials and the final fit.
 //
@@ -36,7 +38,8 @@ func (h *trainHandler) search(ctx context.Context, job *model.Job, spec *model.T
 	report()
 	slots := make(chan struct{}, max(1, h.d.TrialsAtOnce))
 	var wg sync.WaitGroup
-	for i, c := range plan.Candidates {
+	for _, i := range largestFirst(plan.Candidates) {
+		c := plan.Candidates[i]
 		select {
 		case slots <- struct{}{}:
 		case <-ctx.Done():
@@ -74,6 +77,27 @@ func (h *trainHandler) search(ctx context.Context, job *model.Job, spec *model.T
 	}
 	h.d.Logger.Info("search done", "job_id", job.ID, "trials", n, "best", best, "algorithm", trials[best].Algorithm, "metric", plan.Metric, "mean", *trials[best].Mean)
 	return &model.SearchResult{Metric: plan.Metric, Folds: plan.Folds, Best: trials[best], Trials: trials}, nil
+}
+
+// largestFirst returns the candidates' indexes, those with the most trees
+// or iterations first (the order of the plan among equals): started that
+// way, the last trials to finish are short ones, and the slots stay busy
+// to the end.
+func largestFirst(cs []model.Candidate) []int {
+	size := func(c model.Candidate) float64 {
+		for _, name := range []string{"trees", "iterations"} {
+			if n, ok := c.Params[name].(int); ok {
+				return float64(n)
+			}
+		}
+		return 1
+	}
+	order := make([]int, len(cs))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(size(cs[b]), size(cs[a])) })
+	return order
 }
 
 // better reports whether mean a beats mean b in metric's direction.
