@@ -163,6 +163,8 @@ func TestJobCreateInvalid(t *testing.T) {
 		{"score on a dataset lacking a feature names dataset", `{"type":"score","model":"iris","dataset":"` + irisDataset + `","version":2}`, "", "dataset"},
 		{"a train field on a score job names it", `{"type":"score","model":"iris","dataset":"` + irisDataset + `","target":"species"}`, "", "target"},
 		{"an overlong idempotency key names the header", trainBody, strings.Repeat("k", 256), "Idempotency-Key"},
+		{"a step on a column that is no feature names it", train(`,"preprocess":[{"step":"scale","method":"standard","columns":["colour"]}]`), "", "preprocess[0].columns[0]"},
+		{"a grid over an unknown parameter names it", train(`,"search":{"grid":{"depth":[1,2]}}`), "", "search.grid.depth"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -361,4 +363,17 @@ func TestJobDelete(t *testing.T) {
 		e := newTestEnv(t)
 		mustProblem(t, e.do(t, "DELETE", "/v1/jobs/"+strings.Repeat("e", 24), ""), http.StatusNotFound)
 	})
+}
+
+func TestJobCreateCapsTheTrialsOfASearch(t *testing.T) {
+	e := newTestEnv(t, func(d *Deps) { d.MaxTrials = 2 })
+	body := `{"type":"train","model":"iris","dataset":"` + irisDataset + `","target":"species","algorithm":"knn","search":{"grid":{"k":[1,3,5]}}}`
+	p := mustProblem(t, e.do(t, "POST", "/v1/jobs", body), http.StatusUnprocessableEntity)
+	if !strings.Contains(p.Errors["search"], "3 trials, more than jobs.max_trials (2)") {
+		t.Fatalf("errors = %v, want search to name the limit", p.Errors)
+	}
+	rec := e.do(t, "POST", "/v1/jobs", strings.Replace(body, "[1,3,5]", "[1,3]", 1))
+	if rec.Code != http.StatusAccepted {
+		t.Fatalf("a search of 2 trials: %d %s", rec.Code, rec.Body)
+	}
 }
