@@ -33,14 +33,7 @@ var churnSteps = []map[string]any{
 // probabilities.
 func TestAPipelineModelAnswersAlikeOnEveryPath(t *testing.T) {
 	t.Parallel()
-	c := newCluster(t)
-	api := c.startAPI()
-	c.startWorker(nil)
-	raw, err := os.ReadFile("../../testdata/churn.csv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ds := api.uploadDataset(t, "churn", raw)
+	api, raw, ds := churnCluster(t)
 	job := api.submit(t, map[string]any{"type": "train", "model": "churn", "dataset": ds.ID, "target": "churned", "algorithm": "knn", "preprocess": churnSteps})
 	job = api.waitSucceeded(t, job.ID, 2*time.Minute)
 	mv := api.version(t, "churn", job.Result.Version)
@@ -94,6 +87,19 @@ func TestAPipelineModelAnswersAlikeOnEveryPath(t *testing.T) {
 	if r.status != http.StatusUnprocessableEntity || !strings.Contains(string(r.body), "instances[0].plan") {
 		t.Errorf("a plan never seen in training: %s, want 422 naming instances[0].plan", r)
 	}
+}
+
+// churnCluster starts an api and a worker and uploads testdata/churn.csv.
+func churnCluster(tb testing.TB) (*client, []byte, *model.Dataset) {
+	tb.Helper()
+	c := newCluster(tb)
+	api := c.startAPI()
+	c.startWorker(nil)
+	raw, err := os.ReadFile("../../testdata/churn.csv")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return api, raw, api.uploadDataset(tb, "churn", raw)
 }
 
 // churnInstance is one CSV record as a native predict instance of mv's
@@ -188,14 +194,7 @@ func sameProbabilities(tb testing.TB, native map[string]float64, classes, cells 
 // job's progress counted the trials.
 func TestASearchRegistersItsBestModelWithEveryTrial(t *testing.T) {
 	t.Parallel()
-	c := newCluster(t)
-	api := c.startAPI()
-	c.startWorker(nil)
-	raw, err := os.ReadFile("../../testdata/churn.csv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ds := api.uploadDataset(t, "churn", raw)
+	api, _, ds := churnCluster(t)
 	job := api.submit(t, map[string]any{"type": "train", "model": "churn", "dataset": ds.ID, "target": "churned", "preprocess": churnSteps,
 		"search": map[string]any{"metric": "accuracy", "folds": 3, "algorithms": map[string]any{
 			"knn":           map[string]any{"grid": map[string]any{"k": []int{1, 5, 15}}},

@@ -141,20 +141,34 @@ func churnRows(tb testing.TB, raw []byte, features []model.Column) *model.Batch 
 		tb.Fatal(err)
 	}
 	F := len(features)
-	in := &model.Batch{Rows: table.Rows + 2, Nums: make([]float64, (table.Rows+2)*F), Strs: make([]string, (table.Rows+2)*F)}
-	for i, c := range table.Columns {
-		for r := range table.Rows {
-			if c.Type == model.ColumnNumber {
-				in.Nums[r*F+i] = c.Numbers[r]
-			} else {
-				in.Strs[r*F+i] = c.Strings[r]
-			}
-		}
+	cols := make([]*csvdata.TableColumn, F)
+	for i := range cols {
+		cols[i] = &table.Columns[i]
+	}
+	in := batchOf(cols, table.Rows, 2)
+	for i := range features {
 		last, unseen := table.Rows*F+i, (table.Rows+1)*F+i
 		in.Nums[last], in.Nums[unseen] = math.NaN(), 1e6
 		in.Strs[unseen] = "never-seen"
 	}
 	return in
+}
+
+// batchOf lays out the first rows of columns as a Batch, with extra
+// zero rows after them.
+func batchOf(columns []*csvdata.TableColumn, rows, extra int) *model.Batch {
+	W := len(columns)
+	b := &model.Batch{Rows: rows + extra, Nums: make([]float64, (rows+extra)*W), Strs: make([]string, (rows+extra)*W)}
+	for j, c := range columns {
+		for r := range rows {
+			if c.Type == model.ColumnNumber {
+				b.Nums[r*W+j] = c.Numbers[r]
+			} else {
+				b.Strs[r*W+j] = c.Strings[r]
+			}
+		}
+	}
+	return b
 }
 
 // referencePredict predicts in through the reference pipeline: the
@@ -187,17 +201,7 @@ func referencePredict(tb testing.TB, artifact []byte, in *model.Batch, out *mode
 	if err != nil {
 		tb.Fatal(err)
 	}
-	W := len(table.Columns)
-	b := &model.Batch{Rows: in.Rows, Nums: make([]float64, in.Rows*W), Strs: make([]string, in.Rows*W)}
-	for j, c := range table.Columns {
-		for r := range in.Rows {
-			if c.Type == model.ColumnNumber {
-				b.Nums[r*W+j] = c.Numbers[r]
-			} else {
-				b.Strs[r*W+j] = c.Strings[r]
-			}
-		}
-	}
+	b := batchOf(table.Columns, in.Rows, 0)
 	inner.Predict(b, out)
 }
 
