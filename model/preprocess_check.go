@@ -30,6 +30,7 @@ func validSteps(steps []Step, p map[string]string) {
 			case ImputeMean, ImputeMedian, ImputeMostFrequent:
 			case ImputeConstant:
 				allowed["value"] = true
+				s.Value = asFloat(s.Value)
 				if problem := constantProblem(s.Value); problem != "" {
 					p[key+".value"] = problem
 				}
@@ -98,6 +99,20 @@ func validColumns(c Columns, key string, p map[string]string) {
 	}
 }
 
+// asFloat returns a whole number as a float64, as JSON decodes it (BSON
+// may give it back as an int32 or int64); any other value as it is.
+func asFloat(v any) any {
+	switch n := v.(type) {
+	case int:
+		return float64(n)
+	case int32:
+		return float64(n)
+	case int64:
+		return float64(n)
+	}
+	return v
+}
+
 func constantProblem(v any) string {
 	switch v := v.(type) {
 	case nil:
@@ -118,8 +133,8 @@ func constantProblem(v any) string {
 
 // resolveSteps applies a request's steps to the candidate features: the
 // dropped ones are left out (a drop may name any column of the dataset:
-// one that is no candidate is left out already), and every other step gets its explicit list
-// of columns and its defaults. It reports, under each step's JSON path, a
+// one that is no candidate is left out already), and every other step
+// gets its explicit list of columns and its defaults. It reports, under each step's JSON path, a
 // column that is no feature, of a type the step cannot take, already
 // one-hot encoded by an earlier step, or dropped by any step. The steps
 // are shape-checked (validSteps) already; problems there are skipped.
