@@ -37,27 +37,27 @@ type inferOutName struct {
 // 400 {"error"}; an unknown model or version is 404. The body is parsed as
 // JSON whatever its Content-Type: the protocol has one body format, and the
 // KServe examples post with curl -d, which declares a form.
-func handleOIPInfer(logger *slog.Logger, models model.Models, rows int, pool *scratchPool) http.Handler {
+func handleOIPInfer(logger *slog.Logger, models model.Models, rows int, pool *scratchPool, count predictionCounter) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mv, pred, err := resolvePath(r, models)
 		if err != nil {
-			writeError(w, r, logger, err)
+			count.failed(w, r, logger, nil, err)
 			return
 		}
 		sc := pool.get()
 		defer pool.put(sc)
 		if sc.body, err = readBody(r.Body, sc.body, r.ContentLength); err != nil {
-			writeError(w, r, logger, err)
+			count.failed(w, r, logger, mv, err)
 			return
 		}
 		var req inferRequest
 		if err := decodeInferRequest(sc.body, &req); err != nil {
-			writeError(w, r, logger, err)
+			count.failed(w, r, logger, mv, err)
 			return
 		}
 		wantPred, wantProbs, err := requestedOutputs(req.Outputs, pred)
 		if err != nil {
-			writeError(w, r, logger, err)
+			count.failed(w, r, logger, mv, err)
 			return
 		}
 		t := &sc.oip
@@ -65,19 +65,20 @@ func handleOIPInfer(logger *slog.Logger, models model.Models, rows int, pool *sc
 			err = refusedRow(pred, &t.batch)
 		}
 		if err != nil {
-			writeError(w, r, logger, err)
+			count.failed(w, r, logger, mv, err)
 			return
 		}
 		out := sc.output(pred, t.batch.Rows)
 		pred.Predict(&t.batch, out)
 		if sc.resp, err = appendInferResponse(sc.resp[:0], mv, pred, req.ID, t.batch.Rows, out, wantPred, wantProbs); err != nil {
-			writeError(w, r, logger, err)
+			count.failed(w, r, logger, mv, err)
 			return
 		}
 		h := w.Header()
 		h.Set("Content-Type", "application/json")
 		h.Set(headerModelVersion, strconv.Itoa(mv.Version))
 		_, _ = w.Write(sc.resp)
+		count.predicted(mv, t.batch.Rows)
 	})
 }
 

@@ -108,24 +108,24 @@ func readBody(body io.Reader, buf []byte, declared int64) ([]byte, error) {
 // are class labels for a classifier and numbers for a regression;
 // probabilities appear only for a predictor that has them. Unknown model,
 // version or alias: 404.
-func handlePredict(logger *slog.Logger, models model.Models, rows int, pool *scratchPool) http.Handler {
+func handlePredict(logger *slog.Logger, models model.Models, rows int, pool *scratchPool, count predictionCounter) http.Handler {
 	contentType := []string{"application/json"}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Content-Type") != "application/json" {
 			if err := requireJSON(r); err != nil {
-				writeError(w, r, logger, err)
+				count.failed(w, r, logger, nil, err)
 				return
 			}
 		}
 		mv, pred, err := resolvePath(r, models)
 		if err != nil {
-			writeError(w, r, logger, err)
+			count.failed(w, r, logger, nil, err)
 			return
 		}
 		sc := pool.get()
 		defer pool.put(sc)
 		if sc.body, err = readBody(r.Body, sc.body, r.ContentLength); err != nil {
-			writeError(w, r, logger, err)
+			count.failed(w, r, logger, mv, err)
 			return
 		}
 		d := &sc.dec
@@ -134,19 +134,20 @@ func handlePredict(logger *slog.Logger, models model.Models, rows int, pool *scr
 			err = d.checkRows(pred)
 		}
 		if err != nil {
-			writeError(w, r, logger, err)
+			count.failed(w, r, logger, mv, err)
 			return
 		}
 		out := sc.output(pred, d.batch.Rows)
 		pred.Predict(&d.batch, out)
 		if sc.resp, err = appendPredictResponse(sc.resp[:0], mv, pred, d.batch.Rows, out); err != nil {
-			writeError(w, r, logger, err)
+			count.failed(w, r, logger, mv, err)
 			return
 		}
 		h := w.Header()
 		h["Content-Type"] = contentType
 		h[headerModelVersion] = []string{strconv.Itoa(mv.Version)}
 		_, _ = w.Write(sc.resp)
+		count.predicted(mv, d.batch.Rows)
 	})
 }
 

@@ -111,7 +111,7 @@ func BenchmarkPredictHandler(b *testing.B) {
 	features := e.models.predictors[predictorKey("iris", 1)].Features()
 	e.models.set("iris", 1, benchPredictor{features: features})
 	r := chi.NewRouter()
-	r.Method("POST", "/v1/models/{name}/predict", handlePredict(slog.New(slog.DiscardHandler), e.models, 1000, newScratchPool()))
+	r.Method("POST", "/v1/models/{name}/predict", handlePredict(slog.New(slog.DiscardHandler), e.models, 1000, newScratchPool(), predictionCounter{}))
 	body := []byte(`{"instances":[{"sepal_length":5.1,"sepal_width":3.5,"petal_length":1.4,"petal_width":0.2}]}`)
 	benchRequest(b, r, "/v1/models/iris/predict", body, "")
 	b.ReportAllocs()

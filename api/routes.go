@@ -6,6 +6,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"gitlab.com/mlserve/mlserve/internal/config"
+	"gitlab.com/mlserve/mlserve/internal/metrics"
 )
 
 // routes lists every route of the API and what it requires. Scopes: admin
@@ -65,14 +66,23 @@ func routes(d Deps) http.Handler {
 		// uploadBody leaves room for multipart framing; the CSV itself is
 		// held to dataset_bytes as it is read.
 		uploadBody = limitBody(logger, d.Limits.DatasetBytes+multipartOverhead)
+		// native and oip count each protocol's predictions.
+		native, oip = predictionCounter{protocol: metrics.Native}, predictionCounter{protocol: metrics.OIP}
 	)
 
 	r := chi.NewRouter()
+	if d.Metrics != nil {
+		r.Use(countRequests(d.Metrics.HTTP))
+		native.p, oip.p = d.Metrics.Predictions, d.Metrics.Predictions
+	}
 	r.Use(withRequestID, accessLog(logger), recoverPanic(logger))
 	r.NotFound(handleNotFound(logger))
 
 	r.Method(http.MethodGet, "/healthz", handleHealthz())
 	r.Method(http.MethodGet, "/readyz", handleReadyz(logger, d.Checks))
+	if d.Metrics != nil {
+		r.Method(http.MethodGet, "/metrics", d.Metrics.Handler())
+	}
 
 	r.Route("/v1", func(r chi.Router) {
 		r.Use(authenticate(logger, d.Auth))
@@ -107,20 +117,20 @@ func routes(d Deps) http.Handler {
 			r.Route("/{name}", func(r chi.Router) {
 				r.Use(requireModelName(logger))
 				r.With(readModels).Method(http.MethodGet, "/", handleModelGet(logger, d.Versions))
-				r.With(predict, jsonBody).Method(http.MethodPost, "/predict", handlePredict(logger, d.Models, d.Limits.PredictRows, scratch))
+				r.With(predict, jsonBody).Method(http.MethodPost, "/predict", handlePredict(logger, d.Models, d.Limits.PredictRows, scratch, native))
 				r.Route("/versions", func(r chi.Router) {
 					r.With(readModels).Method(http.MethodGet, "/", handleVersionList(logger, d.Versions))
 					r.Route("/{version}", func(r chi.Router) {
 						r.Use(requireVersion(logger))
 						r.With(readModels).Method(http.MethodGet, "/", handleVersionGet(logger, d.Versions))
 						r.With(admin).Method(http.MethodDelete, "/", handleVersionDelete(logger, d.Versions))
-						r.With(predict, jsonBody).Method(http.MethodPost, "/predict", handlePredict(logger, d.Models, d.Limits.PredictRows, scratch))
+						r.With(predict, jsonBody).Method(http.MethodPost, "/predict", handlePredict(logger, d.Models, d.Limits.PredictRows, scratch, native))
 					})
 				})
 				r.Route("/aliases/{alias}", func(r chi.Router) {
 					r.With(admin, jsonBody).Method(http.MethodPut, "/", handleAliasSet(logger, d.Versions))
 					r.With(admin).Method(http.MethodDelete, "/", handleAliasDelete(logger, d.Versions))
-					r.With(predict, jsonBody).Method(http.MethodPost, "/predict", handlePredict(logger, d.Models, d.Limits.PredictRows, scratch))
+					r.With(predict, jsonBody).Method(http.MethodPost, "/predict", handlePredict(logger, d.Models, d.Limits.PredictRows, scratch, native))
 				})
 			})
 		})
@@ -137,7 +147,7 @@ func routes(d Deps) http.Handler {
 			oipModel := func(r chi.Router) {
 				r.With(readModels).Method(http.MethodGet, "/", handleOIPModelMetadata(logger, d.Models, d.Versions))
 				r.With(readModels).Method(http.MethodGet, "/ready", handleOIPModelReady(logger, d.Models))
-				r.With(predict, jsonBody).Method(http.MethodPost, "/infer", handleOIPInfer(logger, d.Models, d.Limits.PredictRows, scratch))
+				r.With(predict, jsonBody).Method(http.MethodPost, "/infer", handleOIPInfer(logger, d.Models, d.Limits.PredictRows, scratch, oip))
 			}
 			r.Route("/models/{name}", func(r chi.Router) {
 				r.Use(requireModelName(logger))

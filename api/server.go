@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"gitlab.com/mlserve/mlserve/internal/config"
+	"gitlab.com/mlserve/mlserve/internal/metrics"
 	"gitlab.com/mlserve/mlserve/model"
 )
 
@@ -40,6 +41,9 @@ type Deps struct {
 	WriteTimeout time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Metrics, when set, counts requests and predictions and is served at
+	// /metrics.
+	Metrics *metrics.Set
 	// Events, when set, is told of every alias set or deleted and every
 	// version deleted, so the API replicas' model caches update at once
 	// rather than on their next refresh.

@@ -44,6 +44,9 @@ type ScoreDeps struct {
 	// Poll is how often a part task checks its job for cancellation and
 	// how often the coordinator looks at parts other workers score.
 	Poll   time.Duration
+	// Scored, when set, is told the rows of every part this worker
+	// completes.
+	Scored func(rows int64)
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time

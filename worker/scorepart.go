@@ -84,6 +84,9 @@ func (h *ScoreHandler) writePart(ctx context.Context, s *scoreSetup, part *model
 		out.Abort()
 		return fmt.Errorf("record part %s as done: %w", part.ID, err)
 	}
+	if h.d.Scored != nil {
+		h.d.Scored(rows)
+	}
 	return nil
 }
 

@@ -39,7 +39,7 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 	defer stopStores()
 	logger.Info("starting", "config", cfg)
 
-	b, err := app.Open(ctx, cfg, logger)
+	b, err := app.Open(ctx, cfg, app.NewBuild("dev", ""), logger)
 	if err != nil {
 		return err
 	}
@@ -62,7 +62,7 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 	errs := make([]error, 2)
 	wg.Go(func() {
 		defer cancel()
-		errs[0] = app.ServeAPI(ctx, cfg, b, ln, "dev", logger.With("role", "api"))
+		errs[0] = app.ServeAPI(ctx, cfg, b, ln, logger.With("role", "api"))
 	})
 	wg.Go(func() {
 		defer cancel()

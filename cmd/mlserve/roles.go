@@ -36,7 +36,7 @@ func runRole(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	b, err := app.Open(ctx, cfg, logger)
+	b, err := app.Open(ctx, cfg, app.NewBuild(version, commit), logger)
 	if err != nil {
 		return err
 	}
@@ -50,7 +50,7 @@ func runAPI(ctx context.Context, args []string, getenv func(string) string, stdo
 		if err != nil {
 			return fmt.Errorf("listen on %s: %w", cfg.HTTP.Addr, err)
 		}
-		return app.ServeAPI(ctx, cfg, b, ln, version, logger)
+		return app.ServeAPI(ctx, cfg, b, ln, logger)
 	})
 }
 

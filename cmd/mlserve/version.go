@@ -3,7 +3,8 @@ package main
 import (
 	"fmt"
 	"runtime"
-	"runtime/debug"
+
+	"gitlab.com/mlserve/mlserve/internal/app"
 )
 
 // version and commit are stamped at build time:
@@ -17,20 +18,10 @@ var (
 // versionString is the version, the commit (the stamped one, else the one
 // the build recorded from .git) and the Go toolchain.
 func versionString() string {
-	s := "mlserve " + version
-	rev := commit
-	if info, ok := debug.ReadBuildInfo(); ok && rev == "" {
-		for _, kv := range info.Settings {
-			if kv.Key == "vcs.revision" {
-				rev = kv.Value
-			}
-		}
-	}
-	if len(rev) > 12 {
-		rev = rev[:12]
-	}
-	if rev != "" {
-		s += " (" + rev + ")"
+	b := app.NewBuild(version, commit)
+	s := "mlserve " + b.Version
+	if b.Commit != "" {
+		s += " (" + b.Commit + ")"
 	}
 	return fmt.Sprintf("%s %s %s/%s", s, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 }

@@ -15,8 +15,8 @@ import (
 
 // ServeAPI serves the HTTP API on ln until ctx is done, then shuts down
 // gracefully, letting in-flight requests finish within the configured time.
-// version is what the Open Inference Protocol's server metadata reports.
-func ServeAPI(ctx context.Context, cfg *config.Config, b *Backends, ln net.Listener, version string, logger *slog.Logger) error {
+// The Open Inference Protocol's server metadata reports b's build version.
+func ServeAPI(ctx context.Context, cfg *config.Config, b *Backends, ln net.Listener, logger *slog.Logger) error {
 	queue := tasks.NewQueue(b.Redis, tasks.OptionsFrom(cfg.Jobs))
 	defer queue.Close()
 	models := modelcache.New(modelcache.Options{
@@ -26,8 +26,10 @@ func ServeAPI(ctx context.Context, cfg *config.Config, b *Backends, ln net.Liste
 		MaxBytes:  cfg.Cache.Bytes,
 		Refresh:   cfg.Cache.Refresh,
 		Watcher:   redisx.NewSubscriber(b.Redis, logger),
+		Loads:     b.loadObserver(),
 		Logger:    logger.With("component", "modelcache"),
 	})
+	b.watch(models)
 	ctx, stop := context.WithCancel(ctx)
 	refreshed := make(chan struct{})
 	go func() {
@@ -37,7 +39,7 @@ func ServeAPI(ctx context.Context, cfg *config.Config, b *Backends, ln net.Liste
 	defer func() { stop(); <-refreshed }()
 	h := api.NewServer(api.Deps{
 		Logger:   logger,
-		Jobs:     b.Store,
+		Jobs:     b.jobStore(),
 		Datasets: b.Store,
 		Versions: b.Store,
 		Queue:    queue,
@@ -55,6 +57,8 @@ func ServeAPI(ctx context.Context, cfg *config.Config, b *Backends, ln net.Liste
 		Limits:        cfg.Limits,
 		MaxTrials:     cfg.Jobs.MaxTrials,
 		WriteTimeout:  cfg.HTTP.WriteTimeout,
+		Metrics:       b.Metrics,
+		Version:       b.Build.Version,
 	})
 	srv := api.NewHTTPServer(cfg.HTTP, h, logger)
 	logger.Info("api listening", "addr", ln.Addr().String())

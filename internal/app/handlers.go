@@ -33,8 +33,10 @@ func Handlers(cfg *config.Config, b *Backends, logger *slog.Logger) (handlers wo
 		Artifacts: b.Store,
 		Loader:    learners.NewPredictorLoader(),
 		MaxBytes:  cfg.Cache.Bytes,
+		Loads:     b.loadObserver(),
 		Logger:    logger.With("component", "modelcache"),
 	})
+	b.watch(models)
 	var datasets model.DatasetStore = b.Store
 	release = func() {}
 	if cfg.Worker.DatasetCache > 0 {
@@ -61,12 +63,13 @@ func Handlers(cfg *config.Config, b *Backends, logger *slog.Logger) (handlers wo
 			Logger:       logger,
 		}),
 		model.JobScore: worker.NewScoreHandler(worker.ScoreDeps{
-			Jobs:     b.Store,
+			Jobs:     b.jobStore(),
 			Datasets: datasets,
 			Scores:   b.Store,
 			Models:   models,
 			Parts:    tasks.NewQueue(b.Redis, tasks.OptionsFrom(cfg.Jobs)),
 			PartRows: cfg.Jobs.ScorePartRows,
+			Scored:   b.scored(),
 			Logger:   logger.With("component", "score"),
 		}),
 	}, release, nil
@@ -87,4 +90,13 @@ func searchShares(jobs *config.Jobs, cores int) (atOnce, threads int) {
 		threads = max(1, cores/atOnce)
 	}
 	return atOnce, threads
+}
+
+// scored is told the rows of every part a worker scores, when there are
+// metrics.
+func (b *Backends) scored() func(rows int64) {
+	if b.Metrics == nil {
+		return nil
+	}
+	return b.Metrics.Jobs.Scored
 }

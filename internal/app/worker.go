@@ -2,10 +2,14 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"net"
 	"time"
 
+	"gitlab.com/mlserve/mlserve/api"
 	"gitlab.com/mlserve/mlserve/internal/config"
+	"gitlab.com/mlserve/mlserve/internal/metrics"
 	"gitlab.com/mlserve/mlserve/internal/tasks"
 	"gitlab.com/mlserve/mlserve/model"
 	"gitlab.com/mlserve/mlserve/worker"
@@ -24,8 +28,67 @@ func RunWorker(ctx context.Context, cfg *config.Config, b *Backends, handlers wo
 		reconcile(ctx, b.Store, queue, reconcileEvery, logger)
 	}()
 	defer func() { stop(); <-reconciled }()
-	w := worker.New(b.Redis, b.Store, handlers, cfg.Worker, cfg.Jobs, logger)
+	if b.Metrics != nil {
+		polled := make(chan struct{})
+		go func() {
+			defer close(polled)
+			b.Metrics.Queue.Run(ctx, queueSnapshots(queue), queuePollEvery, logger)
+		}()
+		defer func() { stop(); <-polled }()
+	}
+	if cfg.Ops.Addr != "" {
+		served, err := serveOps(ctx, cfg, b, queue, logger)
+		if err != nil {
+			return err
+		}
+		defer func() { stop(); <-served }()
+	}
+	w := worker.New(b.Redis, b.jobStore(), handlers, cfg.Worker, cfg.Jobs, logger)
 	return w.Run(ctx)
+}
+
+// queuePollEvery is how often a worker reads the queues' sizes for
+// mlserve_queue_tasks: a few cheap Redis reads, whatever the scrape rate.
+const queuePollEvery = 5 * time.Second
+
+// queueSnapshots reads queue's sizes as metrics want them.
+func queueSnapshots(queue *tasks.Queue) func() ([]metrics.QueueSnapshot, error) {
+	return func() ([]metrics.QueueSnapshot, error) {
+		stats, err := queue.Stats()
+		if err != nil {
+			return nil, err
+		}
+		snaps := make([]metrics.QueueSnapshot, len(stats))
+		for i, s := range stats {
+			snaps[i] = metrics.QueueSnapshot{Queue: s.Queue, Tasks: s.Tasks, OldestPending: s.OldestPending}
+		}
+		return snaps, nil
+	}
+}
+
+// serveOps serves the worker's operations listener on ops.addr until ctx is
+// done; served closes once it has shut down.
+func serveOps(ctx context.Context, cfg *config.Config, b *Backends, queue *tasks.Queue, logger *slog.Logger) (served <-chan struct{}, err error) {
+	ln, err := net.Listen("tcp", cfg.Ops.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s (ops.addr): %w", cfg.Ops.Addr, err)
+	}
+	h := api.NewOpsServer(logger, []api.Check{
+		{Name: "mongo", Ping: b.Store.Ping},
+		{Name: "redis", Ping: queue.Ping},
+	}, b.Metrics)
+	httpCfg := cfg.HTTP
+	httpCfg.Addr = cfg.Ops.Addr
+	srv := api.NewHTTPServer(httpCfg, h, logger)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := api.Serve(ctx, srv, ln, cfg.HTTP.ShutdownTimeout); err != nil {
+			logger.Error("ops listener", "err", err)
+		}
+	}()
+	logger.Info("ops listening", "addr", ln.Addr().String())
+	return done, nil
 }
 
 // reconcileEvery is how often a worker gives every queued job a task again.

@@ -11,15 +11,17 @@ import (
 
 // Config is the whole effective configuration of an mlserve process.
 type Config struct {
-	HTTP   HTTP
-	Limits Limits
-	Mongo  Mongo
-	Redis  Redis
-	Jobs   Jobs
-	Worker Worker
-	Auth   Auth
-	Cache  Cache
-	Log    Log
+	HTTP    HTTP
+	Limits  Limits
+	Mongo   Mongo
+	Redis   Redis
+	Jobs    Jobs
+	Worker  Worker
+	Auth    Auth
+	Cache   Cache
+	Log     Log
+	Metrics Metrics
+	Ops     Ops
 	// Dev is read only by mlserve-dev.
 	Dev Dev
 }
@@ -113,6 +115,17 @@ type Cache struct {
 type Log struct {
 	Level  string // log.level: debug, info, warn, error
 	Format string // log.format: json or text
+}
+
+// Metrics configures the Prometheus families every process exports.
+type Metrics struct {
+	Enabled     bool // metrics.enabled: serve /metrics and count
+	ModelLabels bool // metrics.model_labels: label predictions by model and version
+}
+
+// Ops configures the worker's operations listener.
+type Ops struct {
+	Addr string // ops.addr: /healthz, /readyz and /metrics; empty = none
 }
 
 // Dev configures mlserve-dev's embedded stores. An empty mongo.uri or

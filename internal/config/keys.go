@@ -41,7 +41,9 @@ func devDefaults() map[string]string {
 		"mongo.uri":    "",
 		"redis.addr":   "",
 		"auth.enabled": "false",
-		"log.format":   "text",
+		// mlserve-dev serves /metrics and the probes on its one port.
+		"ops.addr":   "",
+		"log.format": "text",
 		// The embedded FerretDB scans a whole GridFS bucket for every
 		// range of a dataset a part reads; a local copy reads it once.
 		"worker.dataset_cache": "1GiB",
@@ -150,6 +152,13 @@ func table() []key {
 			enum("debug", "info", "warn", "error"), func(c *Config) *string { return &c.Log.Level }),
 		field("log.format", "json", "text", "json or text",
 			enum("json", "text"), func(c *Config) *string { return &c.Log.Format }),
+
+		field("metrics.enabled", "true", "false", "count requests, predictions, loads and jobs, and serve them at /metrics",
+			boolean(), func(c *Config) *bool { return &c.Metrics.Enabled }),
+		field("metrics.model_labels", "true", "false", "label the prediction metrics by model and version; off for very many models",
+			boolean(), func(c *Config) *bool { return &c.Metrics.ModelLabels }),
+		field("ops.addr", ":9090", "127.0.0.1:9191", "the worker's operations listener (/healthz, /readyz, /metrics); empty for none",
+			str(), func(c *Config) *string { return &c.Ops.Addr }, optional(hostPort)),
 
 		field("dev.data_dir", "./data", "/var/lib/mlserve", "mlserve-dev only: where the embedded MongoDB keeps its files",
 			str(), func(c *Config) *string { return &c.Dev.DataDir }),

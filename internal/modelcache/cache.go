@@ -29,8 +29,16 @@ type Options struct {
 	// Watcher, when set, tells Run of model changes as they happen;
 	// without it the timer alone picks them up.
 	Watcher Watcher
+	// Loads, when set, is told of every load of a version: its artifact
+	// read and predictor built, or the error that stopped it.
+	Loads LoadObserver
 	// Logger may be nil to discard logs.
 	Logger *slog.Logger
+}
+
+// LoadObserver is told how each load went (metrics.Models is one).
+type LoadObserver interface {
+	Loaded(d time.Duration, err error)
 }
 
 // Cache is the API's cache of loaded model versions. It implements
@@ -59,6 +67,13 @@ type Cache struct {
 }
 
 var _ model.Models = (*Cache)(nil)
+
+// Stats returns how many versions are loaded and the bytes they take.
+func (c *Cache) Stats() (versions int, bytes int64) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return len(c.versions), c.used
+}
 
 // versionKey names a loaded version.
 type versionKey struct {

@@ -3,6 +3,7 @@ package modelcache
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"gitlab.com/mlserve/mlserve/model"
 )
@@ -27,16 +28,26 @@ func (c *Cache) loadVersion(ctx context.Context, k versionKey, mv *model.ModelVe
 				return nil, err
 			}
 		}
-		art, err := c.o.Artifacts.LoadArtifact(ctx, mv)
-		if err != nil {
-			return nil, fmt.Errorf("load version %d of model %q: %w", k.version, k.name, err)
+		start := time.Now()
+		e, err := c.load(ctx, k, mv)
+		if c.o.Loads != nil && ctx.Err() == nil {
+			c.o.Loads.Loaded(time.Since(start), err)
 		}
-		pred, err := c.o.Loader.LoadPredictor(art)
-		if err != nil {
-			return nil, fmt.Errorf("load version %d of model %q: %w", k.version, k.name, err)
-		}
-		return c.admit(&entry{version: mv, pred: pred, size: pred.SizeBytes()})
+		return e, err
 	})
+}
+
+// load reads version k's artifact, builds its predictor and caches it.
+func (c *Cache) load(ctx context.Context, k versionKey, mv *model.ModelVersion) (*entry, error) {
+	art, err := c.o.Artifacts.LoadArtifact(ctx, mv)
+	if err != nil {
+		return nil, fmt.Errorf("load version %d of model %q: %w", k.version, k.name, err)
+	}
+	pred, err := c.o.Loader.LoadPredictor(art)
+	if err != nil {
+		return nil, fmt.Errorf("load version %d of model %q: %w", k.version, k.name, err)
+	}
+	return c.admit(&entry{version: mv, pred: pred, size: pred.SizeBytes()})
 }
 
 // cached returns version k when it is loaded, and CodeUnavailable when it was
