@@ -43,7 +43,7 @@ type ScoreDeps struct {
 	Lease time.Duration
 	// Poll is how often a part task checks its job for cancellation and
 	// how often the coordinator looks at parts other workers score.
-	Poll   time.Duration
+	Poll time.Duration
 	// Scored, when set, is told the rows of every part this worker
 	// completes.
 	Scored func(rows int64)
