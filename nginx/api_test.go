@@ -39,6 +39,7 @@ func startAPI(tb testing.TB, env map[string]string) *apiServer {
 		"MLSERVE_REDIS_ADDR":     testenv.Redis(tb),
 		"MLSERVE_AUTH_ENABLED":   "false",
 		"MLSERVE_LOG_LEVEL":      "warn",
+		"MLSERVE_OPS_ADDR":       "", // the worker's probes are not what this tests
 	}
 	maps.Copy(settings, env)
 	cfg, err := config.Load(nil, func(k string) string { return settings[k] }, config.Name("nginx test"), config.Output(io.Discard))
@@ -51,7 +52,7 @@ func startAPI(tb testing.TB, env map[string]string) *apiServer {
 		tb.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	b, err := app.Open(ctx, cfg, logger)
+	b, err := app.Open(ctx, cfg, app.NewBuild("test", ""), logger)
 	if err != nil {
 		cancel()
 		tb.Fatal(err)
@@ -68,7 +69,7 @@ func startAPI(tb testing.TB, env map[string]string) *apiServer {
 	}
 	var wg sync.WaitGroup
 	errs := make([]error, 2)
-	wg.Go(func() { errs[0] = app.ServeAPI(ctx, cfg, b, ln, "test", logger.With("role", "api")) })
+	wg.Go(func() { errs[0] = app.ServeAPI(ctx, cfg, b, ln, logger.With("role", "api")) })
 	wg.Go(func() { errs[1] = app.RunWorker(ctx, cfg, b, handlers, logger.With("role", "worker")) })
 	s := &apiServer{Addr: ln.Addr().String(), URL: "http://" + ln.Addr().String()}
 	s.Stop = sync.OnceFunc(func() {
