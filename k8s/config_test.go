@@ -2,9 +2,11 @@ package k8s
 
 import (
 	"maps"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -237,4 +239,23 @@ func emptyDirAt(tb testing.TB, spec corev1.PodSpec, c corev1.Container, path str
 		}
 	}
 	return nil
+}
+
+// The worker's container port "metrics", which its probes and Prometheus
+// use, is where the worker's configuration puts its operations listener.
+func TestWorkerOpsListenerIsItsMetricsPort(t *testing.T) {
+	forEachOverlay(t, func(t *testing.T, r rendered) {
+		cfg := loadConfig(t, mlserveEnv(t, r, workerDeployment, "worker"))
+		var d appsv1.Deployment
+		r.one(t, "Deployment", workerDeployment, &d)
+		c := containerNamed(t, d.Spec.Template.Spec, "worker")
+		_, port, err := net.SplitHostPort(cfg.Ops.Addr)
+		if err != nil {
+			t.Fatalf("worker: ops.addr %q: %v", cfg.Ops.Addr, err)
+		}
+		i := slices.IndexFunc(c.Ports, func(p corev1.ContainerPort) bool { return p.Name == "metrics" })
+		if i < 0 || strconv.Itoa(int(c.Ports[i].ContainerPort)) != port {
+			t.Errorf("worker: ports %v, want one named metrics on ops.addr's port %s", c.Ports, port)
+		}
+	})
 }

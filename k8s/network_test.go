@@ -31,6 +31,8 @@ var (
 	// A pod of another namespace that copies the api's labels: selectors
 	// without a namespaceSelector must not let it in.
 	impostor = peer{name: "impostor", namespace: "other", labels: map[string]string{"app.kubernetes.io/name": "mlserve", "app.kubernetes.io/component": "api"}}
+	// Prometheus, in the namespace the policies admit scrapes from.
+	prometheus = peer{name: "prometheus", namespace: "monitoring", labels: map[string]string{"app.kubernetes.io/name": "prometheus"}}
 	// A managed store outside the cluster (prod).
 	managedStore = peer{name: "managed-store", ip: netip.MustParseAddr("198.51.100.20")}
 )
@@ -178,8 +180,8 @@ func (f flow) String() string {
 }
 
 // Clients reach nginx, only nginx reaches the API, only the api and the
-// worker reach Redis and MongoDB, every pod resolves names, and nothing else
-// gets in or out.
+// worker reach Redis and MongoDB, Prometheus reaches the metrics ports and
+// no other, every pod resolves names, and nothing else gets in or out.
 func TestNetworkPoliciesAllowOnlyTheArchitecture(t *testing.T) {
 	forEachOverlay(t, func(t *testing.T, r rendered) {
 		p := policies{ns: "mlserve"}
@@ -212,6 +214,16 @@ func TestNetworkPoliciesAllowOnlyTheArchitecture(t *testing.T) {
 			{nginx, redis, tcp, 6379, false},
 			{nginx, mongo, tcp, 27017, false},
 			{impostor, api, tcp, 8080, false},
+			{prometheus, api, tcp, 8080, true},
+			{prometheus, worker, tcp, 9090, true},
+			{prometheus, worker, tcp, 8080, false},
+			{prometheus, api, tcp, 9090, false},
+			{internet, worker, tcp, 9090, false},
+			{ingressController, worker, tcp, 9090, false},
+			{kedaOperator, worker, tcp, 9090, false},
+			{impostor, worker, tcp, 9090, false},
+			{nginx, worker, tcp, 9090, false},
+			{api, worker, tcp, 9090, false},
 		}
 		if r.overlay == "dev" {
 			flows = append(flows,
@@ -224,6 +236,8 @@ func TestNetworkPoliciesAllowOnlyTheArchitecture(t *testing.T) {
 				flow{api, mongo, tcp, 6379, false},
 				flow{impostor, redis, tcp, 6379, false},
 				flow{impostor, mongo, tcp, 27017, false},
+				flow{prometheus, redis, tcp, 6379, false},
+				flow{prometheus, mongo, tcp, 27017, false},
 			)
 		}
 		for _, pod := range all {

@@ -193,8 +193,10 @@ func TestAPIAndWorkerShareTheImage(t *testing.T) {
 
 // A container that listens has a readiness and a liveness probe, different
 // from each other (a liveness that fails with a dependency restarts every
-// replica at once), on a port it declares. The api's are its own endpoints,
-// behind a startup probe.
+// replica at once), on a port it declares. The api's and the worker's are
+// their own endpoints, behind a startup probe: the api's readiness is its
+// serving readiness (MongoDB only: a Redis outage must not empty its
+// Service), the worker's the full /readyz of its ops listener.
 func TestServersHaveProbes(t *testing.T) {
 	forEachOverlay(t, func(t *testing.T, r rendered) {
 		for _, w := range workloads(t, r) {
@@ -223,16 +225,23 @@ func TestServersHaveProbes(t *testing.T) {
 				}
 			}
 		}
-		var d appsv1.Deployment
-		r.one(t, "Deployment", apiDeployment, &d)
-		api := containerNamed(t, d.Spec.Template.Spec, "api")
-		for _, p := range []struct {
-			kind  string
-			probe *corev1.Probe
-			path  string
-		}{{"startup", api.StartupProbe, "/healthz"}, {"liveness", api.LivenessProbe, "/healthz"}, {"readiness", api.ReadinessProbe, "/readyz"}} {
-			if p.probe == nil || p.probe.HTTPGet == nil || p.probe.HTTPGet.Path != p.path {
-				t.Errorf("api: %s probe is not GET %s", p.kind, p.path)
+		for _, want := range []struct {
+			deployment, container, port, readiness string
+		}{
+			{apiDeployment, "api", "http", "/v2/health/ready"},
+			{workerDeployment, "worker", "metrics", "/readyz"},
+		} {
+			var d appsv1.Deployment
+			r.one(t, "Deployment", want.deployment, &d)
+			c := containerNamed(t, d.Spec.Template.Spec, want.container)
+			for _, p := range []struct {
+				kind  string
+				probe *corev1.Probe
+				path  string
+			}{{"startup", c.StartupProbe, "/healthz"}, {"liveness", c.LivenessProbe, "/healthz"}, {"readiness", c.ReadinessProbe, want.readiness}} {
+				if p.probe == nil || p.probe.HTTPGet == nil || p.probe.HTTPGet.Path != p.path || p.probe.HTTPGet.Port != intstr.FromString(want.port) {
+					t.Errorf("%s: %s probe is not GET %s on port %s", want.container, p.kind, p.path, want.port)
+				}
 			}
 		}
 	})

@@ -117,6 +117,40 @@ func TestProxyInFrontOfTheAPI(t *testing.T) {
 		}
 	})
 
+	t.Run("/metrics is a 404 through the proxy, answered by nginx, while the API serves it", func(t *testing.T) {
+		resp, body := do(t, c, http.MethodGet, api.URL+"/metrics", nil, nil)
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "mlserve_http_requests_total") {
+			t.Fatalf("GET /metrics straight at the API: %d, want 200 with mlserve_http_requests_total", resp.StatusCode)
+		}
+		// Spellings nginx normalises to /metrics, and a query.
+		for _, path := range []string{"/metrics", "//metrics", "/%6Detrics", "/metrics?format=text", "/v1/../metrics"} {
+			for _, method := range []string{http.MethodGet, http.MethodHead} {
+				id := "metrics-" + randomHex()
+				resp, body := do(t, c, method, px.URL+path, header("X-Request-ID", id), nil)
+				if method == http.MethodHead {
+					if resp.StatusCode != http.StatusNotFound || len(body) != 0 {
+						t.Errorf("HEAD %s through nginx: %d %q, want 404 without a body", path, resp.StatusCode, body)
+					}
+				} else if p := mustProblem(t, resp, body, http.StatusNotFound); p.Type != "https://mlserve.dev/problems/not_found" || p.RequestID != id {
+					t.Errorf("GET %s through nginx: problem %+v, want type not_found and request id %s", path, p, id)
+				}
+				checkSecurityHeaders(t, resp.Header)
+				if e := px.waitForEntry(t, id); e["upstream_status"] != "" || e["status"] != float64(http.StatusNotFound) {
+					t.Errorf("%s %s: access log entry %v: want nginx's own 404, never proxied", method, path, e)
+				}
+			}
+		}
+		// What nginx does not normalise to /metrics reaches the API, which
+		// has no such route either.
+		for _, path := range []string{"/metrics/", "/metrics.txt"} {
+			resp, body := do(t, c, http.MethodGet, px.URL+path, nil, nil)
+			mustProblem(t, resp, body, http.StatusNotFound)
+			if strings.Contains(string(body), "mlserve_") {
+				t.Errorf("GET %s through nginx leaked metrics: %s", path, body)
+			}
+		}
+	})
+
 	t.Run("a JSON body over 1 MiB gets 413 problem+json from nginx, with the security headers", func(t *testing.T) {
 		id := "too-large-" + randomHex()
 		big := bytes.Repeat([]byte(" "), 2<<20)

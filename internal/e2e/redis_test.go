@@ -65,7 +65,8 @@ func problemOf(tb testing.TB, what string, r *response, want int) *problem {
 
 // TestJobSubmitGets503WhileRedisIsDown stops Redis under a running API and
 // worker: submitting a job is a 503 that leaves no job behind, /readyz names
-// redis, and a loaded model keeps predicting. Once Redis is back, the same
+// redis, the serving readiness (the API pods' readiness probe in k8s/)
+// stays 200, and a loaded model keeps predicting. Once Redis is back, the same
 // processes, never restarted, accept a job and run it.
 func TestJobSubmitGets503WhileRedisIsDown(t *testing.T) {
 	t.Parallel()
@@ -99,6 +100,16 @@ func TestJobSubmitGets503WhileRedisIsDown(t *testing.T) {
 		}
 		if p.Checks["redis"] == "ok" || p.Checks["mongo"] != "ok" {
 			t.Errorf("readyz checks %v, want redis failing and mongo ok", p.Checks)
+		}
+	})
+
+	t.Run("the serving readiness stays 200, so Kubernetes keeps the API in its Service", func(t *testing.T) {
+		r := api.do(t, http.MethodGet, "/v2/health/ready", nil)
+		var health struct {
+			Ready bool `json:"ready"`
+		}
+		if r.status != http.StatusOK || json.Unmarshal(r.body, &health) != nil || !health.Ready {
+			t.Errorf("GET /v2/health/ready with redis down: %v, want 200 {\"ready\": true}", r)
 		}
 	})
 
