@@ -31,9 +31,12 @@ var builtins = map[string]func() metav1.Object{
 }
 
 // customKinds are the CRD kinds, which k8s.io/api has no type for; each is
-// decoded into a type of this package (keda_test.go) and checked by hand.
+// decoded into a type of this package (keda_test.go, monitoring_test.go)
+// and checked by hand.
 var customKinds = map[string]func() metav1.Object{
-	"keda.sh/v1alpha1/ScaledObject": func() metav1.Object { return &scaledObject{} },
+	"keda.sh/v1alpha1/ScaledObject":           func() metav1.Object { return &scaledObject{} },
+	"monitoring.coreos.com/v1/PodMonitor":     func() metav1.Object { return &podMonitor{} },
+	"monitoring.coreos.com/v1/PrometheusRule": func() metav1.Object { return &prometheusRule{} },
 }
 
 func TestManifestsAreValidKubernetesObjects(t *testing.T) {
