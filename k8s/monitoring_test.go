@@ -147,10 +147,14 @@ type dashboardQuery struct {
 	expr  string
 }
 
-func (q dashboardQuery) String() string { return fmt.Sprintf("panel %d %q query %s", q.panel, q.title, q.refID) }
+func (q dashboardQuery) String() string {
+	return fmt.Sprintf("panel %d %q query %s", q.panel, q.title, q.refID)
+}
 
 // record is the name promtool checks q under.
-func (q dashboardQuery) record() string { return fmt.Sprintf("dashboard:panel_%d_%s", q.panel, q.refID) }
+func (q dashboardQuery) record() string {
+	return fmt.Sprintf("dashboard:panel_%d_%s", q.panel, q.refID)
+}
 
 // dashboardQueries are the dashboard's queries, Grafana's variables
 // replaced.
