@@ -3,8 +3,11 @@ package api
 import (
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"gitlab.com/mlserve/mlserve/model"
 )
 
 func TestJobCreateCapsProblems(t *testing.T) {
@@ -32,5 +35,50 @@ func TestJobCreateCapsProblems(t *testing.T) {
 	}
 	if got := strings.Count(p.Detail, "no column"); got != maxProblems {
 		t.Errorf("the detail repeats %d problems, want %d", got, maxProblems)
+	}
+}
+
+func TestJobCreateValidationRule(t *testing.T) {
+	e := newTestEnv(t)
+	submit := func(validation string) *httptest.ResponseRecorder {
+		return e.do(t, "POST", "/v1/jobs", `{"type":"train","model":"iris","dataset":"`+irisDataset+
+			`","target":"species","algorithm":"random_forest"`+validation+`}`)
+	}
+	for _, tt := range []struct {
+		validation string
+		want       model.ValidationSpec
+	}{
+		{``, model.ValidationSpec{Holdout: 0.2, Seed: 1}},
+		{`,"validation":{}`, model.ValidationSpec{Holdout: 0.2, Seed: 1}},
+		{`,"validation":{"holdout":0.2}`, model.ValidationSpec{Holdout: 0.2, Seed: 1}},
+		{`,"validation":{"folds":5}`, model.ValidationSpec{Folds: 5, Seed: 1}},
+		{`,"validation":{"holdout":0.3,"seed":0}`, model.ValidationSpec{Holdout: 0.3, Seed: 0}},
+	} {
+		job := mustJSON[model.Job](t, submit(tt.validation), http.StatusAccepted)
+		if job.Request.Validation == nil || *job.Request.Validation != tt.want {
+			t.Errorf("%q records validation %+v, want %+v", tt.validation, job.Request.Validation, tt.want)
+		}
+	}
+	p := mustProblem(t, submit(`,"validation":{"holdout":0}`), http.StatusUnprocessableEntity)
+	if !strings.Contains(p.Errors["validation.holdout"], "no rows to test") {
+		t.Errorf("holdout 0: errors %q", p.Errors)
+	}
+	p = mustProblem(t, submit(`,"validation":{"holdout":"big"}`), http.StatusBadRequest)
+	if _, ok := p.Errors["validation.holdout"]; !ok {
+		t.Errorf("a string holdout: errors %q", p.Errors)
+	}
+	p = mustProblem(t, submit(`,"validation":{"holdot":0.3}`), http.StatusBadRequest)
+	if p.Errors["validation.holdot"] != "unknown field" {
+		t.Errorf("a misspelt holdout: errors %q", p.Errors)
+	}
+	type catalog struct {
+		Validation struct {
+			Default model.ValidationSpec `json:"default"`
+			Rule    string               `json:"rule"`
+		} `json:"validation"`
+	}
+	c := mustJSON[catalog](t, e.do(t, "GET", "/v1/algorithms", ""), http.StatusOK)
+	if c.Validation.Rule != model.ValidationRule || c.Validation.Default != (model.ValidationSpec{Holdout: 0.2, Seed: 1}) {
+		t.Errorf("the catalog's validation is %+v", c.Validation)
 	}
 }
