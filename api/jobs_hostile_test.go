@@ -6,7 +6,10 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
+	"gitlab.com/mlserve/mlserve/internal/apikey"
+	"gitlab.com/mlserve/mlserve/internal/config"
 	"gitlab.com/mlserve/mlserve/model"
 )
 
@@ -80,5 +83,74 @@ func TestJobCreateValidationRule(t *testing.T) {
 	c := mustJSON[catalog](t, e.do(t, "GET", "/v1/algorithms", ""), http.StatusOK)
 	if c.Validation.Rule != model.ValidationRule || c.Validation.Default != (model.ValidationSpec{Holdout: 0.2, Seed: 1}) {
 		t.Errorf("the catalog's validation is %+v", c.Validation)
+	}
+}
+
+func TestJobCreateIdempotencyKey(t *testing.T) {
+	const otherAdmin = "mls_other-admin"
+	clock := testNow
+	e := newTestEnv(t, withKeys, func(d *Deps) {
+		d.Auth.Keys = append(d.Auth.Keys, config.APIKey{Name: "other", Hash: apikey.Sum(otherAdmin), Scopes: []string{config.ScopeAdmin}})
+		d.IdempotencyTTL = time.Hour
+		d.Now = func() time.Time { return clock }
+	})
+	e.jobs.now = func() time.Time { return clock }
+	submit := func(bearer, body string) *httptest.ResponseRecorder {
+		return e.do(t, "POST", "/v1/jobs", body, "Authorization", "Bearer "+bearer, "Idempotency-Key", "order-1")
+	}
+	first := mustJSON[model.Job](t, submit(adminKey, trainBody), http.StatusAccepted)
+
+	t.Run("the same request, spaced otherwise, replays the job", func(t *testing.T) {
+		w := submit(adminKey, strings.ReplaceAll(trainBody, ",", " , "))
+		if got := mustJSON[model.Job](t, w, http.StatusAccepted); got.ID != first.ID || w.Header().Get("Idempotent-Replayed") != "true" {
+			t.Errorf("replay gave %s (replayed %q), want %s", got.ID, w.Header().Get("Idempotent-Replayed"), first.ID)
+		}
+	})
+	t.Run("another request under the key is a 422 saying so", func(t *testing.T) {
+		other := strings.Replace(trainBody, `"model":"iris"`, `"model":"iris2"`, 1)
+		p := mustProblem(t, submit(adminKey, other), http.StatusUnprocessableEntity)
+		if !strings.Contains(p.Errors["Idempotency-Key"], "different request") {
+			t.Errorf("errors %q", p.Errors)
+		}
+	})
+	t.Run("another caller's same key is its own", func(t *testing.T) {
+		got := mustJSON[model.Job](t, submit(otherAdmin, trainBody), http.StatusAccepted)
+		if got.ID == first.ID {
+			t.Errorf("another API key got the first caller's job %s", got.ID)
+		}
+	})
+	t.Run("after the TTL the key makes a new job", func(t *testing.T) {
+		clock = testNow.Add(time.Hour)
+		got := mustJSON[model.Job](t, submit(adminKey, trainBody), http.StatusAccepted)
+		if got.ID == first.ID {
+			t.Errorf("an expired key replayed job %s", got.ID)
+		}
+	})
+}
+
+func TestIdempotencyHash(t *testing.T) {
+	req := func(key, scope string) *http.Request {
+		r := httptest.NewRequest("POST", "/v1/jobs", nil)
+		r.Header.Set(headerIdempotencyKey, key)
+		return withPrincipal(r, &principal{name: scope})
+	}
+	body := &model.JobRequest{Type: model.JobTrain, Model: "iris"}
+	a, err := idempotency(req("k", "ops"), body, testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := idempotency(req("k", "other"), body, testNow)
+	c, _ := idempotency(req("k", "ops"), &model.JobRequest{Type: model.JobTrain, Model: "iris2"}, testNow)
+	if a.Key == b.Key || a.RequestHash != b.RequestHash || a.Key != c.Key || a.RequestHash == c.RequestHash || !a.Expires.Equal(testNow) {
+		t.Errorf("scopes %s/%s, requests %s/%s", a.Key, b.Key, a.RequestHash, c.RequestHash)
+	}
+	if len(a.Key) != 64 {
+		t.Errorf("the key is stored as %q, want a hash", a.Key)
+	}
+	if none, err := idempotency(req("", "ops"), body, testNow); none != nil || err != nil {
+		t.Errorf("no header: %v, %v", none, err)
+	}
+	if _, err := idempotency(req(strings.Repeat("x", 256), "ops"), body, testNow); model.ErrorCode(err) != model.CodeInvalid {
+		t.Errorf("a 256-character key: %v", err)
 	}
 }

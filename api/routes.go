@@ -78,7 +78,7 @@ func routes(d Deps) http.Handler {
 		r.Use(authenticate(logger, d.Auth))
 
 		r.Route("/jobs", func(r chi.Router) {
-			r.With(admin, jsonBody).Method(http.MethodPost, "/", handleJobCreate(logger, d.Jobs, d.Datasets, d.Versions, d.Queue, d.MaxTrials))
+			r.With(admin, jsonBody).Method(http.MethodPost, "/", handleJobCreate(logger, d.Jobs, d.Datasets, d.Versions, d.Queue, d.MaxTrials, d.IdempotencyTTL, d.Now))
 			r.With(read).Method(http.MethodGet, "/", handleJobList(logger, d.Jobs))
 			r.Route("/{id}", func(r chi.Router) {
 				r.Use(requireID(logger, "job"))
