@@ -19,7 +19,7 @@ type fakeJobs struct {
 	jobs    map[string]*model.Job
 	keys    map[string]model.Idempotency // by Key; JobID in keyJobs
 	keyJobs map[string]string            // Key → job id
-	order   []string // ids in creation order
+	order   []string                     // ids in creation order
 	seq     int
 	now     func() time.Time
 	filters []model.JobFilter // every ListJobs filter, for passthrough checks
