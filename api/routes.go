@@ -12,6 +12,7 @@ import (
 // may do everything; read may GET everything; predict may predict and GET
 // models (its GET rows below: predict or read; its POST rows, which
 // predict: predict only). /healthz, /readyz and /v2/health/* are open.
+// Every GET route answers HEAD too.
 //
 //	GET    /healthz                                     liveness, no dependency checks
 //	GET    /readyz                                      every Check pinged; 503 names the failing ones
@@ -68,7 +69,7 @@ func routes(d Deps) http.Handler {
 	)
 
 	r := chi.NewRouter()
-	r.Use(withRequestID, accessLog(logger), recoverPanic(logger))
+	r.Use(withRequestID, accessLog(logger), recoverPanic(logger), headAsGet)
 	r.NotFound(handleNotFound(logger))
 
 	r.Method(http.MethodGet, "/healthz", handleHealthz())
