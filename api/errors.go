@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"maps"
 	"net/http"
@@ -114,7 +115,12 @@ func problemFor(r *http.Request, logger *slog.Logger, err error) *problem {
 	if code == model.CodeInvalid && len(fields) > 0 {
 		// The detail alone should say what to fix, for clients that show
 		// only it.
+		var more int
+		fields, more = capFields(fields)
 		detail += ": " + joinFields(fields)
+		if more > 0 {
+			detail += fmt.Sprintf("; and %d more problems", more)
+		}
 	}
 	status := statusOf(code)
 	return &problem{
@@ -126,6 +132,20 @@ func problemFor(r *http.Request, logger *slog.Logger, err error) *problem {
 		RequestID: requestID(ctx),
 		Errors:    fields,
 	}
+}
+
+// capFields keeps the first maxProblems field problems, by field name, and
+// says how many it dropped: a body naming 80,000 unknown features gets an
+// answer of a few kilobytes, not a second, larger copy of itself.
+func capFields(fields map[string]string) (map[string]string, int) {
+	if len(fields) <= maxProblems {
+		return fields, 0
+	}
+	kept := make(map[string]string, maxProblems)
+	for _, f := range slices.Sorted(maps.Keys(fields))[:maxProblems] {
+		kept[f] = fields[f]
+	}
+	return kept, len(fields) - maxProblems
 }
 
 // joinFields renders field problems as "a: problem; b: problem", sorted.

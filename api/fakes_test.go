@@ -2,8 +2,6 @@ package api
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"slices"
 	"sync"
@@ -13,12 +11,15 @@ import (
 )
 
 // fakeJobs is an in-memory model.JobStore with the documented semantics:
-// idempotency keys derive the id, cancel and attempts follow the state
-// machine, listings are newest first with an opaque cursor.
+// an idempotency key binds a job and a request until it expires, cancel and
+// attempts follow the state machine, listings are newest first with an
+// opaque cursor.
 type fakeJobs struct {
 	mu      sync.Mutex
 	jobs    map[string]*model.Job
-	order   []string // ids in creation order
+	keys    map[string]model.Idempotency // by Key; JobID in keyJobs
+	keyJobs map[string]string            // Key → job id
+	order   []string                     // ids in creation order
 	seq     int
 	now     func() time.Time
 	filters []model.JobFilter // every ListJobs filter, for passthrough checks
@@ -31,7 +32,7 @@ type fakeJobs struct {
 const fakeMaxPage = 50
 
 func newFakeJobs(now func() time.Time) *fakeJobs {
-	return &fakeJobs{jobs: map[string]*model.Job{}, now: now}
+	return &fakeJobs{jobs: map[string]*model.Job{}, keys: map[string]model.Idempotency{}, keyJobs: map[string]string{}, now: now}
 }
 
 func clone(j *model.Job) *model.Job {
@@ -39,24 +40,29 @@ func clone(j *model.Job) *model.Job {
 	return &c
 }
 
-func (s *fakeJobs) CreateJob(_ context.Context, job *model.Job, key string) (*model.Job, bool, error) {
+func (s *fakeJobs) CreateJob(_ context.Context, job *model.Job, idem *model.Idempotency) (*model.Job, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var id string
-	if key != "" {
-		sum := sha256.Sum256([]byte("idempotency:" + key))
-		id = hex.EncodeToString(sum[:])[:24]
-		if j, ok := s.jobs[id]; ok {
+	if idem != nil {
+		claim, ok := s.keys[idem.Key]
+		j, live := s.jobs[s.keyJobs[idem.Key]]
+		switch {
+		case !ok || !s.now().Before(claim.Expires) || !live:
+		case claim.RequestHash != idem.RequestHash:
+			return nil, false, model.Invalid(map[string]string{"Idempotency-Key": "was used with a different request"})
+		default:
 			return clone(j), false, nil
 		}
-	} else {
-		s.seq++
-		id = fmt.Sprintf("%024x", s.seq)
 	}
+	s.seq++
+	id := fmt.Sprintf("%024x", s.seq)
 	j := clone(job)
 	j.ID, j.Status, j.CreatedAt = id, model.StatusQueued, s.now()
 	s.jobs[id] = j
 	s.order = append(s.order, id)
+	if idem != nil {
+		s.keys[idem.Key], s.keyJobs[idem.Key] = *idem, id
+	}
 	return clone(j), true, nil
 }
 

@@ -10,6 +10,19 @@ import (
 	"gitlab.com/mlserve/mlserve/model"
 )
 
+// headAsGet routes HEAD as GET, so every GET route answers HEAD (RFC 9110
+// 9.3.2); net/http sends the headers and drops the body. chi's own GetHead
+// does not reach the routes of a nested router: at a mount point its
+// look-ahead finds every method. No route registers HEAD itself.
+func headAsGet(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rctx := chi.RouteContext(r.Context()); rctx != nil && r.Method == http.MethodHead {
+			rctx.RouteMethod = http.MethodGet
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
 // handleNotFound answers unknown paths with a 404 problem.
 func handleNotFound(logger *slog.Logger) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
@@ -56,7 +69,11 @@ func newAllowedMethods(routes chi.Routes) *allowedMethods {
 func (a *allowedMethods) For(path string) []string {
 	var methods []string
 	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions} {
-		if a.flat.Match(chi.NewRouteContext(), m, path) {
+		match := m
+		if m == http.MethodHead {
+			match = http.MethodGet // GetHead answers HEAD on every GET route
+		}
+		if a.flat.Match(chi.NewRouteContext(), match, path) {
 			methods = append(methods, m)
 		}
 	}

@@ -18,11 +18,15 @@ const maxHeaderBytes = 64 << 10
 
 // NewHTTPServer returns an http.Server for h with cfg's timeouts, a header
 // size limit, and net/http's own error log (TLS handshakes, bad requests)
-// routed through logger at warn level.
+// routed through logger at warn level. Served by Serve, its own answers to
+// requests it cannot read (431, 400, 501) are problem+json too (see
+// problemConn).
 func NewHTTPServer(cfg config.HTTP, h http.Handler, logger *slog.Logger) *http.Server {
 	return &http.Server{
 		Addr:              cfg.Addr,
-		Handler:           h,
+		Handler:           markHandled(h),
+		ConnState:         markUnhandled,
+		ConnContext:       withConn,
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
 		ReadTimeout:       cfg.ReadTimeout,
 		WriteTimeout:      cfg.WriteTimeout,
@@ -32,14 +36,15 @@ func NewHTTPServer(cfg config.HTTP, h http.Handler, logger *slog.Logger) *http.S
 	}
 }
 
-// Serve serves srv on ln until ctx is done, then shuts srv down gracefully:
-// the listener closes at once, idle connections are closed, and in-flight
-// requests get up to shutdownTimeout to finish. It returns nil after a clean
-// shutdown, the serving error if serving stopped on its own, or the
-// shutdown error (connections still busy at the deadline are then closed).
+// Serve serves srv on ln (each connection wrapped in a problemConn) until
+// ctx is done, then shuts srv down gracefully: the listener closes at once,
+// idle connections are closed, and in-flight requests get up to
+// shutdownTimeout to finish. It returns nil after a clean shutdown, the
+// serving error if serving stopped on its own, or the shutdown error
+// (connections still busy at the deadline are then closed).
 func Serve(ctx context.Context, srv *http.Server, ln net.Listener, shutdownTimeout time.Duration) error {
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	go func() { served <- srv.Serve(problemListener{ln}) }()
 
 	select {
 	case err := <-served:

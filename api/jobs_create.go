@@ -2,6 +2,9 @@ package api
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -33,8 +36,11 @@ const cleanupTimeout = 5 * time.Second
 // holds the id of a job no worker will run. A replayed key whose job is still
 // queued is enqueued again (a duplicate task id is not an error), which heals
 // an earlier lost enqueue. Replays answer 202 like the first call, with the
-// header Idempotent-Replayed: true.
-func handleJobCreate(logger *slog.Logger, jobs model.JobStore, datasets model.DatasetStore, versions model.VersionStore, queue model.JobQueue, maxTrials int) http.Handler {
+// header Idempotent-Replayed: true. A key is the caller's own (it is scoped
+// to the API key's name), binds the request it came with (another request
+// under it is a 422) and holds for idempotencyTTL.
+func handleJobCreate(logger *slog.Logger, jobs model.JobStore, datasets model.DatasetStore, versions model.VersionStore, queue model.JobQueue,
+	maxTrials int, idempotencyTTL time.Duration, now func() time.Time) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		var req model.JobRequest
@@ -42,8 +48,8 @@ func handleJobCreate(logger *slog.Logger, jobs model.JobStore, datasets model.Da
 			writeError(w, r, logger, err)
 			return
 		}
-		key := r.Header.Get(headerIdempotencyKey)
-		if err := validIdempotencyKey(key); err != nil {
+		idem, err := idempotency(r, &req, now().Add(idempotencyTTL))
+		if err != nil {
 			writeError(w, r, logger, err)
 			return
 		}
@@ -51,7 +57,7 @@ func handleJobCreate(logger *slog.Logger, jobs model.JobStore, datasets model.Da
 			writeError(w, r, logger, err)
 			return
 		}
-		job, created, err := jobs.CreateJob(ctx, &model.Job{Type: req.Type, Status: model.StatusQueued, Request: req}, key)
+		job, created, err := jobs.CreateJob(ctx, &model.Job{Type: req.Type, Status: model.StatusQueued, Request: req}, idem)
 		if err != nil {
 			writeError(w, r, logger, err)
 			return
@@ -85,13 +91,31 @@ func deleteUnqueued(ctx context.Context, logger *slog.Logger, jobs model.JobStor
 	}
 }
 
-// validIdempotencyKey accepts "" (no key) or 1 to 255 printable ASCII
-// characters.
-func validIdempotencyKey(key string) error {
-	if len(key) > maxIdempotencyKeyLen || !printable(key) {
-		return model.Invalid(map[string]string{headerIdempotencyKey: fmt.Sprintf("must be at most %d printable ASCII characters", maxIdempotencyKeyLen)})
+// idempotency is the model.Idempotency of a request's Idempotency-Key
+// header, nil without one: the key hashed with the caller's scope (its API
+// key's name; with auth off every caller shares one), and the hash of the
+// canonical request, req as decoded and re-encoded (so spacing and field
+// order do not matter), bound until expires. A key is 1 to 255 printable
+// ASCII characters.
+func idempotency(r *http.Request, req *model.JobRequest, expires time.Time) (*model.Idempotency, error) {
+	key := r.Header.Get(headerIdempotencyKey)
+	if key == "" {
+		return nil, nil
 	}
-	return nil
+	if len(key) > maxIdempotencyKeyLen || !printable(key) {
+		return nil, model.Invalid(map[string]string{headerIdempotencyKey: fmt.Sprintf("must be at most %d printable ASCII characters", maxIdempotencyKeyLen)})
+	}
+	var scope string
+	if p, _ := r.Context().Value(principalKey{}).(*principal); p != nil {
+		scope = p.name
+	}
+	canonical, err := json.Marshal(req)
+	if err != nil {
+		return nil, fmt.Errorf("encode the request for its idempotency hash: %w", err)
+	}
+	keySum := sha256.Sum256([]byte("idempotency:" + scope + "\x00" + key))
+	reqSum := sha256.Sum256(canonical)
+	return &model.Idempotency{Key: hex.EncodeToString(keySum[:]), RequestHash: hex.EncodeToString(reqSum[:]), Expires: expires}, nil
 }
 
 // checkJobRequest checks a shape-valid request against the stores: the

@@ -21,7 +21,7 @@ func storeScoreJob(tb testing.TB, store *mongo.Store, parts ...string) *model.Jo
 	tb.Helper()
 	ctx := context.Background()
 	job, _, err := store.CreateJob(ctx, &model.Job{Type: model.JobScore, Status: model.StatusQueued,
-		Request: model.JobRequest{Type: model.JobScore, Model: "iris", Version: 1, Dataset: irisDataset}}, "")
+		Request: model.JobRequest{Type: model.JobScore, Model: "iris", Version: 1, Dataset: irisDataset}}, nil)
 	if err != nil {
 		tb.Fatal(err)
 	}

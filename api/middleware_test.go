@@ -178,15 +178,15 @@ func TestFallbackRoutes(t *testing.T) {
 	t.Run("a wrong method is a 405 problem with Allow", func(t *testing.T) {
 		w := e.do(t, "DELETE", "/v1/jobs", "")
 		mustProblem(t, w, http.StatusMethodNotAllowed)
-		if got := w.Header().Get("Allow"); got != "GET, POST" {
-			t.Fatalf("Allow = %q, want \"GET, POST\"", got)
+		if got := w.Header().Get("Allow"); got != "GET, HEAD, POST" {
+			t.Fatalf("Allow = %q, want \"GET, HEAD, POST\"", got)
 		}
 	})
-	t.Run("a wrong method on a job is a 405 problem allowing GET and DELETE", func(t *testing.T) {
+	t.Run("a wrong method on a job is a 405 problem allowing GET, HEAD and DELETE", func(t *testing.T) {
 		w := e.do(t, "PUT", "/v1/jobs/"+strings.Repeat("a", 24), "")
 		mustProblem(t, w, http.StatusMethodNotAllowed)
-		if got := w.Header().Get("Allow"); got != "GET, DELETE" {
-			t.Fatalf("Allow = %q, want \"GET, DELETE\"", got)
+		if got := w.Header().Get("Allow"); got != "GET, HEAD, DELETE" {
+			t.Fatalf("Allow = %q, want \"GET, HEAD, DELETE\"", got)
 		}
 	})
 	t.Run("a method chi does not know is a 405 problem", func(t *testing.T) {
@@ -195,8 +195,8 @@ func TestFallbackRoutes(t *testing.T) {
 	t.Run("a wrong method on a top-level route is a 405 problem", func(t *testing.T) {
 		w := e.do(t, "POST", "/healthz", "")
 		mustProblem(t, w, http.StatusMethodNotAllowed)
-		if got := w.Header().Get("Allow"); got != "GET" {
-			t.Fatalf("Allow = %q, want GET", got)
+		if got := w.Header().Get("Allow"); got != "GET, HEAD" {
+			t.Fatalf("Allow = %q, want GET, HEAD", got)
 		}
 	})
 }

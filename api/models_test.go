@@ -244,7 +244,7 @@ func TestModelRoutesMethodNotAllowed(t *testing.T) {
 	e := newTestEnv(t)
 	w := e.do(t, "POST", "/v1/models/iris/versions/1", "")
 	mustProblem(t, w, http.StatusMethodNotAllowed)
-	if got := w.Header().Get("Allow"); got != "GET, DELETE" {
+	if got := w.Header().Get("Allow"); got != "GET, HEAD, DELETE" {
 		t.Fatalf("Allow = %q", got)
 	}
 }

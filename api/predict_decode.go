@@ -9,8 +9,9 @@ import (
 	"gitlab.com/mlserve/mlserve/model"
 )
 
-// maxProblems bounds the field problems one predict request reports: enough
-// to fix a batch, not a second copy of a huge bad body.
+// maxProblems bounds the field problems one answer reports: enough to fix a
+// batch, not a second copy of a huge bad body. The predict decoder stops at
+// it; problemFor caps every other 422 to it (see capFields).
 const maxProblems = 20
 
 // maxKeyInProblem bounds how much of an unknown key a problem repeats.

@@ -13,6 +13,7 @@ import (
 // may do everything; read may GET everything; predict may predict and GET
 // models (its GET rows below: predict or read; its POST rows, which
 // predict: predict only). /healthz, /readyz and /v2/health/* are open.
+// Every GET route answers HEAD too.
 //
 //	GET    /healthz                                     liveness, no dependency checks
 //	GET    /readyz                                      every Check pinged; 503 names the failing ones
@@ -75,7 +76,7 @@ func routes(d Deps) http.Handler {
 		r.Use(countRequests(d.Metrics.HTTP))
 		native.p, oip.p = d.Metrics.Predictions, d.Metrics.Predictions
 	}
-	r.Use(withRequestID, accessLog(logger), recoverPanic(logger))
+	r.Use(withRequestID, accessLog(logger), recoverPanic(logger), headAsGet)
 	r.NotFound(handleNotFound(logger))
 
 	r.Method(http.MethodGet, "/healthz", handleHealthz())
@@ -88,7 +89,7 @@ func routes(d Deps) http.Handler {
 		r.Use(authenticate(logger, d.Auth))
 
 		r.Route("/jobs", func(r chi.Router) {
-			r.With(admin, jsonBody).Method(http.MethodPost, "/", handleJobCreate(logger, d.Jobs, d.Datasets, d.Versions, d.Queue, d.MaxTrials))
+			r.With(admin, jsonBody).Method(http.MethodPost, "/", handleJobCreate(logger, d.Jobs, d.Datasets, d.Versions, d.Queue, d.MaxTrials, d.IdempotencyTTL, d.Now))
 			r.With(read).Method(http.MethodGet, "/", handleJobList(logger, d.Jobs))
 			r.Route("/{id}", func(r chi.Router) {
 				r.Use(requireID(logger, "job"))

@@ -35,6 +35,9 @@ type Deps struct {
 	// MaxTrials bounds a train job's search (jobs.max_trials); 0 means
 	// model.MaxTrials.
 	MaxTrials int
+	// IdempotencyTTL is how long an Idempotency-Key of POST /v1/jobs binds
+	// its job (jobs.idempotency_ttl); 0 means DefaultIdempotencyTTL.
+	IdempotencyTTL time.Duration
 	// WriteTimeout is the http.Server's WriteTimeout (0: none). A job's
 	// output, which may take longer to send as a whole, moves the write
 	// deadline on by this much as it goes.
@@ -49,6 +52,9 @@ type Deps struct {
 	// rather than on their next refresh.
 	Events model.ModelEvents
 }
+
+// DefaultIdempotencyTTL is jobs.idempotency_ttl's default.
+const DefaultIdempotencyTTL = 24 * time.Hour
 
 // Check is one dependency /readyz pings. Name appears in the response
 // ("mongo", "redis"); Ping returns nil when the dependency answers.
@@ -74,6 +80,9 @@ func NewServer(d Deps) http.Handler {
 	}
 	if d.MaxTrials == 0 {
 		d.MaxTrials = model.MaxTrials
+	}
+	if d.IdempotencyTTL == 0 {
+		d.IdempotencyTTL = DefaultIdempotencyTTL
 	}
 	if d.Events != nil {
 		d.Versions = &announcingVersions{VersionStore: d.Versions, events: d.Events, logger: d.Logger}

@@ -156,9 +156,11 @@ type JobPage struct {
 // number, so a stale execution can never overwrite a newer one.
 type JobStore interface {
 	// CreateJob inserts a new queued job and fills its ID and CreatedAt.
-	// With a non-empty idempotencyKey, a second call with the same key
-	// returns the job the first call created and created=false.
-	CreateJob(ctx context.Context, job *Job, idempotencyKey string) (stored *Job, created bool, err error)
+	// With idem, a second call with the same unexpired idem.Key returns the
+	// job the first call created and created=false; with another
+	// RequestHash it is CodeInvalid, and while the first call has not
+	// stored its job yet, CodeConflict. An expired key is free again.
+	CreateJob(ctx context.Context, job *Job, idem *Idempotency) (stored *Job, created bool, err error)
 	// Job returns the job with the given id, or CodeNotFound.
 	Job(ctx context.Context, id string) (*Job, error)
 	// ListJobs returns one page of jobs matching f, newest first.
@@ -210,4 +212,15 @@ type JobQueue interface {
 	Cancel(ctx context.Context, job *Job) error
 	// Ping checks that the queue's backing store answers.
 	Ping(ctx context.Context) error
+}
+
+// Idempotency binds an Idempotency-Key to the job it created: Key is the
+// hash of the caller's scope (its API key's name, one shared scope with auth
+// off) and the client's key, so callers cannot see each other's keys;
+// RequestHash is the hash of the canonical request, so the key cannot be
+// replayed with another body; the binding holds until Expires.
+type Idempotency struct {
+	Key         string
+	RequestHash string
+	Expires     time.Time
 }

@@ -18,8 +18,8 @@ const (
 // returns the TrainSpec a Trainer runs: the target and features resolved
 // (features default to every column but the target, in dataset order), the
 // parameters with defaults filled in (see CheckParams) and the validation
-// with its defaults (no validation, or neither holdout nor folds: a holdout
-// of DefaultHoldout; no validation: seed DefaultSeed).
+// (no validation: a holdout of DefaultHoldout with seed DefaultSeed; see
+// ValidationRule).
 //
 // The API calls it at submit time and the worker again at run time; both
 // see the same dataset, which never changes, so both get the same spec.
@@ -223,16 +223,14 @@ func missingValues(c Column, alg Algorithm, known bool) string {
 	return fmt.Sprintf("%s cannot handle missing values: column %q has %d empty cells (an impute step fills them; gradient_boosting takes them)", name, c.Name, c.Empty)
 }
 
-// validation fills in the defaults of a request's validation.
+// validation is a request's validation, or the default when it has none.
+// A decoded request has its fields' defaults already (see
+// ValidationSpec.UnmarshalJSON); nothing given is replaced.
 func validation(req *ValidationSpec) ValidationSpec {
 	if req == nil {
 		return ValidationSpec{Holdout: DefaultHoldout, Seed: DefaultSeed}
 	}
-	v := *req
-	if v.Folds <= 1 && v.Holdout == 0 {
-		v.Folds, v.Holdout = 0, DefaultHoldout
-	}
-	return v
+	return *req
 }
 
 // checkSizes checks what depends on the number of rows: enough to test

@@ -81,28 +81,15 @@ func TestPrepareTrainFillsDefaults(t *testing.T) {
 			t.Errorf("Features = %+v, want %+v", spec.Features, want)
 		}
 	})
-	tests := []struct {
-		name string
-		in   *ValidationSpec
-		want ValidationSpec
-	}{
-		{"a seed alone gets the default holdout", &ValidationSpec{Seed: 7}, ValidationSpec{Holdout: 0.2, Seed: 7}},
-		{"folds are kept without a holdout", &ValidationSpec{Folds: 5, Seed: 3}, ValidationSpec{Folds: 5, Seed: 3}},
-		{"a holdout is kept", &ValidationSpec{Holdout: 0.3}, ValidationSpec{Holdout: 0.3}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			req := trainRequest("decision_tree")
-			req.Validation = tt.in
-			spec, err := PrepareTrain(req, irisDataset())
-			if err != nil {
-				t.Fatal(err)
-			}
-			if spec.Validation != tt.want {
-				t.Errorf("Validation = %+v, want %+v", spec.Validation, tt.want)
-			}
-		})
-	}
+	t.Run("no validation is a holdout of 0.2 with seed 1", func(t *testing.T) {
+		spec, err := PrepareTrain(trainRequest("decision_tree"), irisDataset())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := (ValidationSpec{Holdout: 0.2, Seed: 1}); spec.Validation != want {
+			t.Errorf("Validation = %+v, want %+v", spec.Validation, want)
+		}
+	})
 	t.Run("linear regression takes a number target and no params", func(t *testing.T) {
 		req := trainRequest("linear_regression")
 		req.Target, req.Features = "Petal width", []string{"Sepal length", "Sepal width", "Petal length"}

@@ -68,6 +68,9 @@ func (r *JobRequest) validTrain(p map[string]string) {
 		if v.Folds > 1 && v.Holdout > 0 {
 			p["validation.folds"] = "use either holdout or folds, not both"
 		}
+		if v.Folds == 0 && v.Holdout == 0 {
+			p["validation.holdout"] = "0 leaves no rows to test the model on: give a holdout in (0, 1), or folds from 2 to 20"
+		}
 	}
 	validSteps(r.Preprocess, p)
 	if r.SetAlias != "" && !ValidName(r.SetAlias) {

@@ -79,7 +79,7 @@ func (e *env) submit(t model.JobType, modelName string) *model.Job {
 	job, _, err := e.jobs.CreateJob(ctx, &model.Job{
 		Type:    t,
 		Request: model.JobRequest{Type: t, Model: modelName, Dataset: "ds1"},
-	}, "")
+	}, nil)
 	if err != nil {
 		e.tb.Fatal(err)
 	}

@@ -119,7 +119,7 @@ func (e *scoreEnv) submitScore() *model.Job {
 	e.tb.Helper()
 	ctx := context.Background()
 	req := model.JobRequest{Type: model.JobScore, Model: "signs", Version: 1, Dataset: e.dataset.ID, IncludeInput: true}
-	job, _, err := e.jobs.CreateJob(ctx, &model.Job{Type: model.JobScore, Request: req}, "")
+	job, _, err := e.jobs.CreateJob(ctx, &model.Job{Type: model.JobScore, Request: req}, nil)
 	if err != nil {
 		e.tb.Fatal(err)
 	}

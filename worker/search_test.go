@@ -22,7 +22,7 @@ func (e *trainEnv) searchJob(tb testing.TB) *model.Job {
 			"knn":           {Grid: map[string][]any{"k": {1.0, 15.0}}},
 			"decision_tree": {Grid: map[string][]any{"max_depth": {1.0, 3.0}}},
 		}}}
-	job, _, err := e.store.CreateJob(context.Background(), &model.Job{Type: model.JobTrain, Request: req}, "")
+	job, _, err := e.store.CreateJob(context.Background(), &model.Job{Type: model.JobTrain, Request: req}, nil)
 	if err != nil {
 		tb.Fatal(err)
 	}

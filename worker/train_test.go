@@ -118,7 +118,7 @@ func createDataset(tb testing.TB, store *mongo.Store, name string, r io.Reader) 
 func (e *trainEnv) job(tb testing.TB, name, alias string) *model.Job {
 	tb.Helper()
 	req := model.JobRequest{Type: model.JobTrain, Model: name, Dataset: e.dataset.ID, Target: "Species", Algorithm: "random_forest", SetAlias: alias}
-	job, _, err := e.store.CreateJob(context.Background(), &model.Job{Type: model.JobTrain, Request: req}, "")
+	job, _, err := e.store.CreateJob(context.Background(), &model.Job{Type: model.JobTrain, Request: req}, nil)
 	if err != nil {
 		tb.Fatal(err)
 	}

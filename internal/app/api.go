@@ -52,13 +52,14 @@ func ServeAPI(ctx context.Context, cfg *config.Config, b *Backends, ln net.Liste
 		},
 		// Predictions need no Redis (SPEC 7): the OIP readiness of the
 		// serving path asks only for the store models load from.
-		ServingChecks: []api.Check{{Name: "mongo", Ping: b.Store.Ping}},
-		Auth:          cfg.Auth,
-		Limits:        cfg.Limits,
-		MaxTrials:     cfg.Jobs.MaxTrials,
-		WriteTimeout:  cfg.HTTP.WriteTimeout,
-		Metrics:       b.Metrics,
-		Version:       b.Build.Version,
+		ServingChecks:  []api.Check{{Name: "mongo", Ping: b.Store.Ping}},
+		Auth:           cfg.Auth,
+		Limits:         cfg.Limits,
+		MaxTrials:      cfg.Jobs.MaxTrials,
+		IdempotencyTTL: cfg.Jobs.IdempotencyTTL,
+		WriteTimeout:   cfg.HTTP.WriteTimeout,
+		Metrics:        b.Metrics,
+		Version:        b.Build.Version,
 	})
 	srv := api.NewHTTPServer(cfg.HTTP, h, logger)
 	logger.Info("api listening", "addr", ln.Addr().String())

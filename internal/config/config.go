@@ -74,6 +74,9 @@ type Jobs struct {
 	MaxTrials      int
 	SearchParallel int
 	SearchMemory   int64
+	// IdempotencyTTL (jobs.idempotency_ttl) is how long an Idempotency-Key
+	// binds its job.
+	IdempotencyTTL time.Duration
 }
 
 // Worker configures the asynq server.

@@ -121,6 +121,8 @@ func table() []key {
 			integer(), func(c *Config) *int { return &c.Jobs.TrainThreads }, between(0, 1024)),
 		field("jobs.max_trials", "100", "400", "most trials one search may ask for (1-1000)",
 			integer(), func(c *Config) *int { return &c.Jobs.MaxTrials }, between(1, model.MaxTrials)),
+		dur("jobs.idempotency_ttl", "24h", "48h", "how long an Idempotency-Key of POST /v1/jobs holds: a replay within it returns the first job, after it the key is free",
+			func(c *Config) *time.Duration { return &c.Jobs.IdempotencyTTL }),
 		field("jobs.search_parallel", "0", "4", "trials of one search trained at once, each in its own process with an equal share of the cores; 0 is one per core",
 			integer(), func(c *Config) *int { return &c.Jobs.SearchParallel }, between(0, 256)),
 		field("jobs.search_memory", "4GiB", "8GiB", "memory the trials of one search may use together: at most this over jobs.train_memory run at once",

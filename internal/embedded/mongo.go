@@ -24,7 +24,8 @@ import (
 var ferretNew sync.Mutex
 
 // StartMongo starts an embedded FerretDB that keeps its data in SQLite files
-// under dataDir (created if missing; the data survives restarts) and listens
+// under dataDir (created if missing; the data survives restarts; locked
+// against a second process, see LockFile) and listens
 // on a free loopback TCP port. It returns once the server accepts
 // connections. The uri names no database.
 //
@@ -42,6 +43,10 @@ func StartMongo(ctx context.Context, dataDir string, logger *slog.Logger) (uri s
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return "", nil, fmt.Errorf("start mongo: data dir: %w", err)
 	}
+	unlock, err := lockDir(dir)
+	if err != nil {
+		return "", nil, fmt.Errorf("start mongo: %w", err)
+	}
 
 	ferretNew.Lock()
 	f, err := ferretdb.New(&ferretdb.Config{
@@ -52,6 +57,7 @@ func StartMongo(ctx context.Context, dataDir string, logger *slog.Logger) (uri s
 	})
 	ferretNew.Unlock()
 	if err != nil {
+		unlock()
 		return "", nil, fmt.Errorf("start mongo: %w", err)
 	}
 
@@ -66,6 +72,7 @@ func StartMongo(ctx context.Context, dataDir string, logger *slog.Logger) (uri s
 	stop = sync.OnceFunc(func() {
 		cancel()
 		<-done
+		unlock()
 	})
 
 	uri = f.MongoDBURI()

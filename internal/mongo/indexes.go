@@ -35,12 +35,44 @@ func indexes() map[string][]mongo.IndexModel {
 		collDatasets: {
 			{Keys: bson.D{{Key: "created_at", Value: -1}, {Key: "_id", Value: -1}}, Options: options.Index().SetName("created_at_id")},
 		},
+		collIdempotency: {
+			// Releasing the key of a job deleted before it ran.
+			{Keys: bson.D{{Key: "job_id", Value: 1}}, Options: options.Index().SetName("job_id")},
+		},
 		collParts: {
 			// Parts lists a job's parts by index; a plan has one part per
 			// index, so planning a job twice cannot add a second one.
 			{Keys: bson.D{{Key: "job_id", Value: 1}, {Key: "index", Value: 1}}, Options: options.Index().SetName("job_id_index").SetUnique(true)},
 		},
 	}
+}
+
+// keyExpiryIndex lets MongoDB remove expired Idempotency-Keys itself.
+// FerretDB v1 does not implement TTL indexes; there the plain index
+// keyExpiryFallback serves the sweep createIdempotent runs instead.
+var (
+	keyExpiryIndex    = mongo.IndexModel{Keys: bson.D{{Key: "expires_at", Value: 1}}, Options: options.Index().SetName("expires_at_ttl").SetExpireAfterSeconds(0)}
+	keyExpiryFallback = mongo.IndexModel{Keys: bson.D{{Key: "expires_at", Value: 1}}, Options: options.Index().SetName("expires_at")}
+)
+
+// codeNotImplemented is FerretDB's answer to an index option it lacks.
+const codeNotImplemented = 238
+
+// ensureKeyExpiry creates keyExpiryIndex, or where the server has no TTL
+// indexes keyExpiryFallback, and then sets s.sweepKeys.
+func (s *Store) ensureKeyExpiry(ctx context.Context) error {
+	opCtx, cancel := s.op(ctx)
+	_, err := s.db.Collection(collIdempotency).Indexes().CreateOne(opCtx, keyExpiryIndex)
+	cancel()
+	var ce mongo.CommandError
+	if !errors.As(err, &ce) || ce.Code != codeNotImplemented {
+		return storeErr("create the TTL index on "+collIdempotency, err)
+	}
+	opCtx, cancel = s.op(ctx)
+	defer cancel()
+	_, err = s.db.Collection(collIdempotency).Indexes().CreateOne(opCtx, keyExpiryFallback)
+	s.sweepKeys = err == nil
+	return storeErr("create indexes on "+collIdempotency, err)
 }
 
 // retiredIndexes lists, by collection, indexes an earlier release created
@@ -93,6 +125,9 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 		if err := create(coll, models); err != nil {
 			return err
 		}
+	}
+	if err := s.ensureKeyExpiry(ctx); err != nil {
+		return err
 	}
 	for _, bucket := range []string{BucketDatasets, BucketArtifacts, BucketOutputs} {
 		for suffix, models := range gridFSIndexes() {

@@ -2,8 +2,6 @@ package mongo
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -15,21 +13,11 @@ import (
 	"gitlab.com/mlserve/mlserve/model"
 )
 
-// IdempotencyJobID returns the id of the job created with an
-// Idempotency-Key: the first 24 hex digits of sha256("idempotency:"+key).
-// Deriving the id from the key lets the unique _id index guard the key.
-func IdempotencyJobID(key string) string {
-	sum := sha256.Sum256([]byte("idempotency:" + key))
-	return hex.EncodeToString(sum[:])[:24]
-}
-
 // CreateJob implements model.JobStore. It stores job as a fresh queued job:
 // it sets ID, CreatedAt and Status and clears what only the worker sets.
-func (s *Store) CreateJob(ctx context.Context, job *model.Job, idempotencyKey string) (*model.Job, bool, error) {
+// With idem the key is claimed first (see createIdempotent).
+func (s *Store) CreateJob(ctx context.Context, job *model.Job, idem *model.Idempotency) (*model.Job, bool, error) {
 	job.ID = bson.NewObjectID().Hex()
-	if idempotencyKey != "" {
-		job.ID = IdempotencyJobID(idempotencyKey)
-	}
 	job.Status = model.StatusQueued
 	job.CreatedAt = utcMillis(s.now())
 	job.Progress = model.Progress{}
@@ -37,27 +25,13 @@ func (s *Store) CreateJob(ctx context.Context, job *model.Job, idempotencyKey st
 	job.StartedAt, job.FinishedAt = nil, nil
 	job.Result, job.Error = nil, nil
 	job.CancelRequested = false
-
-	// The existing job may be deleted between a duplicate insert and the
-	// read (DeleteQueuedJob after a failed enqueue); then insert again.
-	for range 3 {
-		err := s.insert(ctx, collJobs, job)
-		if err == nil {
-			return job, true, nil
-		}
-		if idempotencyKey == "" || !mongo.IsDuplicateKeyError(err) {
-			return nil, false, storeErr("create job", err)
-		}
-		existing, err := s.Job(ctx, job.ID)
-		if model.ErrorCode(err) == model.CodeNotFound {
-			continue
-		}
-		if err != nil {
-			return nil, false, err
-		}
-		return existing, false, nil
+	if idem != nil {
+		return s.createIdempotent(ctx, job, idem)
 	}
-	return nil, false, model.Errorf(model.CodeConflict, "job %s keeps being created and deleted", job.ID)
+	if err := s.insert(ctx, collJobs, job); err != nil {
+		return nil, false, storeErr("create job", err)
+	}
+	return job, true, nil
 }
 
 // Job implements model.JobStore.
@@ -76,17 +50,26 @@ func (s *Store) Job(ctx context.Context, id string) (*model.Job, error) {
 }
 
 // DeleteQueuedJob implements model.JobStore. Deleting a job that is gone or
-// no longer queued is not an error.
+// no longer queued is not an error. The Idempotency-Key that created the
+// job, if any, is released with it.
 func (s *Store) DeleteQueuedJob(ctx context.Context, id string) error {
 	unlock := s.jobLocks.lock(id)
 	defer unlock()
 	ctx, cancel := s.op(ctx)
 	defer cancel()
-	_, err := s.db.Collection(collJobs).DeleteOne(ctx, bson.D{
+	res, err := s.db.Collection(collJobs).DeleteOne(ctx, bson.D{
 		{Key: "_id", Value: id},
 		{Key: "status", Value: model.StatusQueued},
 	})
-	return storeErr("delete queued job", err)
+	if err != nil {
+		return storeErr("delete queued job", err)
+	}
+	if res.DeletedCount == 0 {
+		return nil
+	}
+	// The key of a job that never ran is free at once, for the retry.
+	_, err = s.db.Collection(collIdempotency).DeleteMany(ctx, bson.D{{Key: "job_id", Value: id}})
+	return storeErr("release the idempotency key of a deleted job", err)
 }
 
 // insert inserts one document; the error is the driver's, unmapped.

@@ -3,6 +3,7 @@ package mongo
 import (
 	"context"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -23,7 +24,7 @@ func trainJob(name string) *model.Job {
 
 func createJob(tb testing.TB, s *Store, job *model.Job) *model.Job {
 	tb.Helper()
-	stored, created, err := s.CreateJob(context.Background(), job, "")
+	stored, created, err := s.CreateJob(context.Background(), job, nil)
 	if err != nil || !created {
 		tb.Fatalf("create job: created=%v err=%v", created, err)
 	}
@@ -36,7 +37,7 @@ func TestCreateJob(t *testing.T) {
 	s := newStore(t)
 
 	t.Run("a new job is stored queued and reads back equal", func(t *testing.T) {
-		job, created, err := s.CreateJob(ctx, trainJob("iris"), "")
+		job, created, err := s.CreateJob(ctx, trainJob("iris"), nil)
 		if err != nil || !created {
 			t.Fatalf("created=%v err=%v", created, err)
 		}
@@ -55,56 +56,36 @@ func TestCreateJob(t *testing.T) {
 		_, err := s.Job(ctx, "0123456789abcdef01234567")
 		wantCode(t, err, model.CodeNotFound)
 	})
-	t.Run("the same idempotency key returns the first job", func(t *testing.T) {
-		first, created, err := s.CreateJob(ctx, trainJob("iris"), "key-1")
-		if err != nil || !created {
-			t.Fatalf("first: created=%v err=%v", created, err)
-		}
-		if first.ID != IdempotencyJobID("key-1") {
-			t.Errorf("id %s, want %s", first.ID, IdempotencyJobID("key-1"))
-		}
-		again, created, err := s.CreateJob(ctx, trainJob("other"), "key-1")
-		if err != nil || created {
-			t.Fatalf("second: created=%v err=%v", created, err)
-		}
-		if !reflect.DeepEqual(again, first) {
-			t.Errorf("second call returned\n%+v\nwant\n%+v", again, first)
-		}
-		other, created, err := s.CreateJob(ctx, trainJob("iris"), "key-2")
-		if err != nil || !created || other.ID == first.ID {
-			t.Errorf("another key: id %s created=%v err=%v", other.ID, created, err)
-		}
-	})
-	t.Run("concurrent creators with one key create exactly one job", func(t *testing.T) {
+	t.Run("concurrent creators with one key create exactly one job; the others get it or are told to retry", func(t *testing.T) {
 		const n = 8
+		idem := keyFor("concurrent", "same")
 		var wg sync.WaitGroup
-		ids := make([]string, n)
+		jobs := make([]*model.Job, n)
 		created := make([]bool, n)
 		errs := make([]error, n)
 		for i := range n {
-			wg.Go(func() {
-				var job *model.Job
-				job, created[i], errs[i] = s.CreateJob(ctx, trainJob("iris"), "concurrent")
-				if job != nil {
-					ids[i] = job.ID
-				}
-			})
+			wg.Go(func() { jobs[i], created[i], errs[i] = s.CreateJob(ctx, trainJob("iris"), idem) })
 		}
 		wg.Wait()
-		count := 0
+		var first *model.Job
 		for i := range n {
-			if errs[i] != nil {
-				t.Fatalf("creator %d: %v", i, errs[i])
-			}
-			if ids[i] != IdempotencyJobID("concurrent") {
-				t.Errorf("creator %d got job %s", i, ids[i])
-			}
 			if created[i] {
-				count++
+				if first != nil {
+					t.Fatalf("two creators created a job: %s and %s", first.ID, jobs[i].ID)
+				}
+				first = jobs[i]
 			}
 		}
-		if count != 1 {
-			t.Errorf("%d creators created the job, want 1", count)
+		if first == nil {
+			t.Fatal("no creator created the job")
+		}
+		for i := range n {
+			switch {
+			case errs[i] != nil:
+				wantCode(t, errs[i], model.CodeConflict)
+			case jobs[i].ID != first.ID:
+				t.Errorf("creator %d got job %s, want %s", i, jobs[i].ID, first.ID)
+			}
 		}
 	})
 }
@@ -201,4 +182,94 @@ func TestCancelJob(t *testing.T) {
 		_, err := s.CancelJob(ctx, "0123456789abcdef01234567", now)
 		wantCode(t, err, model.CodeNotFound)
 	})
+}
+
+// keyFor is an Idempotency of key and request, valid for an hour from now.
+func keyFor(key, request string) *model.Idempotency {
+	return &model.Idempotency{Key: key, RequestHash: request, Expires: time.Now().Add(time.Hour)}
+}
+
+func TestCreateJobIdempotency(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newStore(t)
+
+	t.Run("the same key and request return the first job", func(t *testing.T) {
+		first, created, err := s.CreateJob(ctx, trainJob("iris"), keyFor("k1", "r"))
+		if err != nil || !created {
+			t.Fatalf("first: created=%v err=%v", created, err)
+		}
+		again, created, err := s.CreateJob(ctx, trainJob("iris"), keyFor("k1", "r"))
+		if err != nil || created {
+			t.Fatalf("second: created=%v err=%v", created, err)
+		}
+		if !reflect.DeepEqual(again, first) {
+			t.Errorf("second call returned\n%+v\nwant\n%+v", again, first)
+		}
+		other, created, err := s.CreateJob(ctx, trainJob("iris"), keyFor("k2", "r"))
+		if err != nil || !created || other.ID == first.ID {
+			t.Errorf("another key: id %s created=%v err=%v", other.ID, created, err)
+		}
+	})
+	t.Run("the same key with another request is invalid and creates nothing", func(t *testing.T) {
+		first := createKeyed(t, s, keyFor("k3", "r"))
+		_, _, err := s.CreateJob(ctx, trainJob("other"), keyFor("k3", "another"))
+		wantCode(t, err, model.CodeInvalid)
+		if e, _ := err.(*model.Error); e == nil || !strings.Contains(e.Fields["Idempotency-Key"], "different request") {
+			t.Errorf("err = %v, want an Idempotency-Key problem", err)
+		}
+		again, created, err := s.CreateJob(ctx, trainJob("iris"), keyFor("k3", "r"))
+		if err != nil || created || again.ID != first.ID {
+			t.Errorf("the first request still replays: %v created=%v err=%v", again, created, err)
+		}
+	})
+	t.Run("an expired key is free: a new job, and the old one stays", func(t *testing.T) {
+		old := &model.Idempotency{Key: "k4", RequestHash: "r", Expires: time.Now().Add(-time.Second)}
+		first := createKeyed(t, s, old)
+		second, created, err := s.CreateJob(ctx, trainJob("other"), keyFor("k4", "another"))
+		if err != nil || !created || second.ID == first.ID {
+			t.Fatalf("after expiry: %v created=%v err=%v", second, created, err)
+		}
+		if _, err := s.Job(ctx, first.ID); err != nil {
+			t.Errorf("the first job: %v", err)
+		}
+		replay, created, err := s.CreateJob(ctx, trainJob("other"), keyFor("k4", "another"))
+		if err != nil || created || replay.ID != second.ID {
+			t.Errorf("the renewed key replays %v created=%v err=%v", replay, created, err)
+		}
+	})
+	t.Run("deleting a queued job frees its key at once", func(t *testing.T) {
+		first := createKeyed(t, s, keyFor("k5", "r"))
+		if err := s.DeleteQueuedJob(ctx, first.ID); err != nil {
+			t.Fatal(err)
+		}
+		again, created, err := s.CreateJob(ctx, trainJob("iris"), keyFor("k5", "r"))
+		if err != nil || !created || again.ID == first.ID {
+			t.Errorf("after the delete: %v created=%v err=%v", again, created, err)
+		}
+	})
+	t.Run("a claim whose job never came is a conflict, then abandoned", func(t *testing.T) {
+		now := time.Now()
+		claim := idempotencyDoc{Key: "k6", JobID: "0123456789abcdef0123abcd", RequestHash: "r", ClaimedAt: utcMillis(now), ExpiresAt: utcMillis(now.Add(time.Hour))}
+		if err := s.insert(ctx, collIdempotency, claim); err != nil {
+			t.Fatal(err)
+		}
+		_, _, err := s.CreateJob(ctx, trainJob("iris"), keyFor("k6", "r"))
+		wantCode(t, err, model.CodeConflict)
+		later := *s
+		later.now = func() time.Time { return now.Add(2 * claimTimeout) }
+		job, created, err := later.CreateJob(ctx, trainJob("iris"), keyFor("k6", "r"))
+		if err != nil || !created || job.ID == claim.JobID {
+			t.Errorf("after the claim timeout: %v created=%v err=%v", job, created, err)
+		}
+	})
+}
+
+func createKeyed(tb testing.TB, s *Store, idem *model.Idempotency) *model.Job {
+	tb.Helper()
+	job, created, err := s.CreateJob(context.Background(), trainJob("iris"), idem)
+	if err != nil || !created {
+		tb.Fatalf("create: created=%v err=%v", created, err)
+	}
+	return job
 }

@@ -30,6 +30,8 @@ const (
 	collAliases  = "aliases"
 	collModels   = "models"
 	collParts    = "score_parts"
+	// collIdempotency binds Idempotency-Keys to jobs; see idempotency.go.
+	collIdempotency = "idempotency_keys"
 )
 
 // GridFS bucket names, for Bucket.
@@ -56,6 +58,9 @@ type Store struct {
 	jobLocks   *keyLocks
 	modelLocks *keyLocks
 	partLocks  *keyLocks
+	// sweepKeys is set where the server has no TTL indexes (FerretDB v1):
+	// each keyed CreateJob then deletes the expired keys itself.
+	sweepKeys bool
 }
 
 // Open connects to the database cfg names, checks that it answers and
