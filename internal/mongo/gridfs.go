@@ -101,7 +101,7 @@ func (w *fileWriter) Close() error {
 		{Key: "filename", Value: w.filename},
 	}
 	if w.segments {
-		doc = append(doc, bson.E{Key: "segment_chunks", Value: int32(segmentChunks)})
+		doc = append(doc, bson.E{Key: "segment_chunks", Value: w.s.segmentChunks})
 	}
 	err := w.s.insert(w.ctx, w.bucket+".files", doc)
 	return storeErr("write gridfs file "+w.id, err)
@@ -119,7 +119,7 @@ func (w *fileWriter) flush() error {
 		{Key: "data", Value: bson.Binary{Data: w.buf}},
 	}
 	if w.segments {
-		coll = segmentColl(w.bucket, w.id, int64(w.chunks/segmentChunks))
+		coll = segmentColl(w.bucket, w.id, int64(w.chunks)/w.s.segmentChunks)
 		doc = bson.D{{Key: "_id", Value: w.chunks}, {Key: "data", Value: bson.Binary{Data: w.buf}}}
 	}
 	err := w.s.insert(w.ctx, coll, doc)

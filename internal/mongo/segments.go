@@ -25,11 +25,11 @@ import (
 // <bucket>.chunks as {files_id, n, data}, and no segment_chunks. Both are
 // read (see chunkReader.query) and removed (removeFile).
 
-// segmentChunks is how many chunks a segment of a new file holds: 16 of
+// defaultSegmentChunks is how many chunks a segment of a new file holds: 16 of
 // 255 KiB, 4 MiB less 16 KiB, about a score part's input or output, so
 // that a part reads one or two segments and a 5,000,000-row dataset has
 // about 30.
-const segmentChunks = 16
+const defaultSegmentChunks = 16
 
 // segmentInfix separates a bucket's name from a file id in the names of
 // the file's segments.
