@@ -1,12 +1,14 @@
 package mongo
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -91,4 +93,129 @@ func createOldDataset(tb testing.TB, s *Store, name, csv string) *model.Dataset 
 		tb.Fatal(err)
 	}
 	return d
+}
+
+func TestSegmentedRanges(t *testing.T) {
+	t.Parallel()
+	s, log := newMonitoredStore(t)
+	csv := bigCSV(80_000) // 4.6 chunks
+	size := int64(len(csv))
+	const cs = chunkSize
+	// A store that writes segments of two chunks: chunks 0-1, 2-3 and 4.
+	two := *s
+	two.segmentChunks = 2
+	d := createDataset(t, &two, "two", csv)
+	for k := range int64(3) {
+		if seg := segmentColl(BucketDatasets, d.ID, k); !slices.Contains(collections(t, s), seg) {
+			t.Fatalf("no segment %s", seg)
+		}
+	}
+	for _, tc := range []struct {
+		name           string
+		offset, length int64
+		segments       []int64 // the segments the read queries
+	}{
+		{"a range inside the first segment", 100, 1000, []int64{0}},
+		{"a range inside the second segment", 2*cs + 1, cs, []int64{1}},
+		{"a range across the first boundary", 2*cs - 5, 10, []int64{0, 1}},
+		{"a range across both boundaries", cs, 3*cs + 1, []int64{0, 1, 2}},
+		{"a range that is the second segment", 2 * cs, 2 * cs, []int64{1}},
+		{"the last, short segment", 4 * cs, size - 4*cs, []int64{2}},
+		{"the whole file", 0, size, []int64{0, 1, 2}},
+	} {
+		t.Run(tc.name+" reads its segments", func(t *testing.T) {
+			log.takeFinds()
+			// s writes 16 chunks a segment: the file's document says two.
+			got, err := readRange(t, s, d.ID, tc.offset, tc.length)
+			if want := csv[tc.offset : tc.offset+tc.length]; err != nil || got != want {
+				t.Fatalf("read %d bytes, want %d; differ from byte %d; %v", len(got), len(want), firstDiff(got, want), err)
+			}
+			var queried []string
+			for _, f := range log.takeFinds() {
+				if strings.Contains(f.coll, segmentInfix) {
+					queried = append(queried, f.coll)
+				}
+			}
+			var want []string
+			for _, k := range tc.segments {
+				want = append(want, segmentColl(BucketDatasets, d.ID, k))
+			}
+			if !slices.Equal(queried, want) {
+				t.Fatalf("queried %v, want %v", queried, want)
+			}
+		})
+	}
+	t.Run("a missing segment is corrupt", func(t *testing.T) {
+		if err := s.db.Collection(segmentColl(BucketDatasets, d.ID, 1)).Drop(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		got, err := readRange(t, s, d.ID, cs, 2*cs)
+		wantCode(t, err, model.CodeCorrupt)
+		if got != csv[cs:2*cs] {
+			t.Fatalf("before the missing segment, read %d bytes", len(got))
+		}
+	})
+	t.Run("a delete drops every segment", func(t *testing.T) {
+		d := createDataset(t, &two, "gone", csv)
+		if err := s.DeleteDataset(context.Background(), d.ID); err != nil {
+			t.Fatal(err)
+		}
+		if left := segmentedFiles(t, s, BucketDatasets, d.ID); len(left) != 0 {
+			t.Fatalf("segments left of %v", left)
+		}
+	})
+}
+
+func TestEarlierLayoutReads(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newStore(t)
+	csv := bigCSV(80_000)
+	const cs = chunkSize
+	d := createOldDataset(t, s, "old", csv)
+	for _, r := range [][2]int64{{0, int64(len(csv))}, {cs - 5, 2*cs + 10}, {3 * cs, 10}} {
+		if got, err := readRange(t, s, d.ID, r[0], r[1]); err != nil || got != csv[r[0]:r[0]+r[1]] {
+			t.Fatalf("an earlier release's dataset, bytes %v: %d bytes, %v", r, len(got), err)
+		}
+	}
+	if _, got := readCSV(t, s, d.ID); got != csv {
+		t.Fatalf("an earlier release's dataset downloads %d bytes, want %d", len(got), len(csv))
+	}
+	if err := s.DeleteDataset(ctx, d.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.db.Collection(BucketDatasets+".chunks").CountDocuments(ctx, bson.D{{Key: "files_id", Value: d.ID}}); err != nil || n != 0 {
+		t.Fatalf("the deleted dataset left %d chunks, %v", n, err)
+	}
+
+	// An output written before segments, recorded as the part's output.
+	parts := createParts(t, s, 2)
+	data := outputData(600<<10, "old")
+	id := parts[0].ID + ".0ld0ld00"
+	if err := s.addPartFile(ctx, parts[0].ID, id); err != nil {
+		t.Fatal(err)
+	}
+	w := s.newFileWriter(ctx, BucketOutputs, id, parts[0].ID)
+	if _, err := w.Write(data); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CompletePart(ctx, parts[0].ID, "w", id, int64(len(data)), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	newer := complete(t, s, parts[1], outputData(10, "new"))
+	if got := readOutput(t, s, part(t, s, parts[0].ID)); !bytes.Equal(got, data) {
+		t.Fatalf("an earlier release's output reads %d bytes, want %d", len(got), len(data))
+	}
+	if files, chunked := outputIDs(t, s, parts[0].JobID+"."); !slices.Equal(files, []string{id, newer.Output}) || !slices.Equal(chunked, []string{newer.Output, id}) {
+		t.Fatalf("files %v, chunks of %v", files, chunked)
+	}
+	if err := s.DeleteParts(ctx, parts[0].JobID); err != nil {
+		t.Fatal(err)
+	}
+	if files, chunked := outputIDs(t, s, parts[0].JobID+"."); len(files)+len(chunked) != 0 {
+		t.Fatalf("left files %v and chunks of %v", files, chunked)
+	}
 }
