@@ -3,6 +3,7 @@ package mongo
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"regexp"
 	"slices"
@@ -218,4 +219,83 @@ func TestEarlierLayoutReads(t *testing.T) {
 	if files, chunked := outputIDs(t, s, parts[0].JobID+"."); len(files)+len(chunked) != 0 {
 		t.Fatalf("left files %v and chunks of %v", files, chunked)
 	}
+}
+
+// TestReadCostIsThePart shows that reading a part's output, or a range of
+// a dataset, costs what it reads whatever else is stored: every query is by
+// _id alone on a files collection (the one filter FerretDB v1 hands to
+// SQLite) or reads a collection holding only the file's own chunks, so the
+// documents the server examines are the file's, however many other files
+// there are. (On FerretDB v1 every other query reads its whole collection,
+// which is what examined counts; on MongoDB it is an upper bound.)
+func TestReadCostIsThePart(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, log := newMonitoredStore(t)
+	csv := bigCSV(80_000) // 4.6 chunks
+	const cs = chunkSize
+	parts := createParts(t, s, 6)
+	out := complete(t, s, parts[0], outputData(600<<10, "mine")) // 3 chunks
+	d := createDataset(t, s, "mine", csv)
+
+	// examined reads the output and a two-chunk range of the dataset and
+	// returns the documents the chunk queries examined.
+	examined := func() int64 {
+		t.Helper()
+		log.takeFinds()
+		if got := readOutput(t, s, part(t, s, out.ID)); len(got) != 600<<10 {
+			t.Fatalf("read %d bytes", len(got))
+		}
+		if got, err := readRange(t, s, d.ID, cs-5, cs+10); err != nil || got != csv[cs-5:2*cs+5] {
+			t.Fatalf("read %d bytes, %v", len(got), err)
+		}
+		var n int64
+		for _, f := range log.takeFinds() {
+			switch {
+			case f.coll == BucketOutputs+".files" || f.coll == BucketDatasets+".files" || f.coll == collDatasets || f.coll == collParts:
+				if keys := filterKeys(t, f.filter); !slices.Equal(keys, []string{"_id"}) {
+					t.Fatalf("find on %s by %v, not by _id alone", f.coll, keys)
+				}
+				if _, ok := f.filter.Lookup("_id").StringValueOK(); !ok {
+					t.Fatalf("find on %s by %s, not by one _id", f.coll, f.filter)
+				}
+			case f.coll == segmentColl(BucketOutputs, out.Output, 0) || f.coll == segmentColl(BucketDatasets, d.ID, 0):
+				c, err := s.db.Collection(f.coll).CountDocuments(ctx, bson.D{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				n += c
+			default:
+				t.Fatalf("the reads queried %s, which is not the files' own", f.coll)
+			}
+		}
+		return n
+	}
+	// The file's own chunks: the output's 3 in one segment, the dataset's 5
+	// in one segment.
+	const want = 3 + 5
+	if n := examined(); n != want {
+		t.Fatalf("alone, the reads examined %d chunks, want %d", n, want)
+	}
+	for i, p := range parts[1:] {
+		complete(t, s, p, outputData(600<<10, fmt.Sprint("other", i)))
+		createDataset(t, s, fmt.Sprint("other", i), csv)
+	}
+	if n := examined(); n != want {
+		t.Fatalf("beside 5 other outputs and datasets, the reads examined %d chunks, want %d", n, want)
+	}
+}
+
+// filterKeys lists the top-level keys of filter.
+func filterKeys(tb testing.TB, filter bson.Raw) []string {
+	tb.Helper()
+	elems, err := filter.Elements()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	keys := make([]string, len(elems))
+	for i, e := range elems {
+		keys[i] = e.Key()
+	}
+	return keys
 }
