@@ -115,8 +115,8 @@ func TestOpenDatasetRange(t *testing.T) {
 	})
 	t.Run("a chunk of the wrong size is corrupt", func(t *testing.T) {
 		d := createDataset(t, s, "short", csv)
-		_, err := s.db.Collection(BucketDatasets+".chunks").UpdateOne(ctx,
-			bson.D{{Key: "files_id", Value: d.ID}, {Key: "n", Value: 1}},
+		coll, filter := chunkOf(t, s, BucketDatasets, d.ID, 1)
+		_, err := s.db.Collection(coll).UpdateOne(ctx, filter,
 			bson.D{{Key: "$set", Value: bson.D{{Key: "data", Value: bson.Binary{Data: []byte("short")}}}}})
 		if err != nil {
 			t.Fatal(err)
@@ -150,6 +150,7 @@ func TestRangeReadBatches(t *testing.T) {
 	csv := bigCSV(80_000) // 4.6 chunks
 	size := int64(len(csv))
 	d := createDataset(t, s, "big", csv)
+	seg0 := segmentColl(BucketDatasets, d.ID, 0)
 	const cs = chunkSize
 
 	t.Run("a round trip fetches 64 chunks", func(t *testing.T) {
@@ -157,7 +158,7 @@ func TestRangeReadBatches(t *testing.T) {
 		if got, err := readRange(t, s, d.ID, 0, size); err != nil || got != csv {
 			t.Fatalf("read %d bytes, %v", len(got), err)
 		}
-		want := []string{"find datasets.chunks batchSize=64"}
+		want := []string{"find " + seg0 + " batchSize=64"}
 		if cmds := chunkCommands(log.take()); !slices.Equal(cmds, want) {
 			t.Fatalf("the read sent %v to the chunks, want %v", cmds, want)
 		}
@@ -172,9 +173,9 @@ func TestRangeReadBatches(t *testing.T) {
 			t.Fatalf("read %d bytes, %v", len(got), err)
 		}
 		want := []string{
-			"find datasets.chunks batchSize=2",
-			"getMore datasets.chunks batchSize=2",
-			"getMore datasets.chunks batchSize=2",
+			"find " + seg0 + " batchSize=2",
+			"getMore " + seg0 + " batchSize=2",
+			"getMore " + seg0 + " batchSize=2",
 		}
 		if cmds := chunkCommands(log.take()); !slices.Equal(cmds, want) {
 			t.Fatalf("the read sent %v to the chunks, want %v", cmds, want)
@@ -188,8 +189,17 @@ func TestRangeReadBatches(t *testing.T) {
 			}
 		})
 	}
-	t.Run("chunks stored out of order are read again, sorted", func(t *testing.T) {
-		moved := createDataset(t, s, "moved", csv)
+	t.Run("a chunk missing from a later batch is corrupt", func(t *testing.T) {
+		holed := createDataset(t, s, "holed", csv)
+		deleteChunk(t, s, holed.ID, 3)
+		got, err := readRange(t, &small, holed.ID, 0, size)
+		wantCode(t, err, model.CodeCorrupt)
+		if got != csv[:3*cs] {
+			t.Fatalf("before the missing chunk, read %d bytes, want %d", len(got), 3*cs)
+		}
+	})
+	t.Run("an earlier release's chunks stored out of order are read again, sorted", func(t *testing.T) {
+		moved := createOldDataset(t, s, "moved", csv)
 		chunks := s.db.Collection(BucketDatasets + ".chunks")
 		filter := bson.D{{Key: "files_id", Value: moved.ID}, {Key: "n", Value: 1}}
 		var chunk bson.D
@@ -209,23 +219,14 @@ func TestRangeReadBatches(t *testing.T) {
 			t.Fatalf("the read sent %v to the chunks, want %v", cmds, want)
 		}
 	})
-	t.Run("a chunk missing from a later batch is corrupt", func(t *testing.T) {
-		holed := createDataset(t, s, "holed", csv)
-		deleteChunk(t, s, holed.ID, 3)
-		got, err := readRange(t, &small, holed.ID, 0, size)
-		wantCode(t, err, model.CodeCorrupt)
-		if got != csv[:3*cs] {
-			t.Fatalf("before the missing chunk, read %d bytes, want %d", len(got), 3*cs)
-		}
-	})
 }
 
 // chunkCommands lists the commands among cmds (of a commandLog) on a
-// bucket's chunks.
+// bucket's chunks or segments.
 func chunkCommands(cmds []string) []string {
 	var chunks []string
 	for _, c := range cmds {
-		if strings.Contains(c, ".chunks") {
+		if strings.Contains(c, ".chunks") || strings.Contains(c, segmentInfix) {
 			chunks = append(chunks, c)
 		}
 	}
@@ -248,16 +249,6 @@ func TestChunkBatch(t *testing.T) {
 		if got := s.chunkBatch(&gridFSFile{ChunkSize: tc.chunkSize}); got != tc.want {
 			t.Errorf("chunks of %d bytes: batches of %d, want %d", tc.chunkSize, got, tc.want)
 		}
-	}
-}
-
-// deleteChunk deletes chunk n of dataset id's file.
-func deleteChunk(tb testing.TB, s *Store, id string, n int) {
-	tb.Helper()
-	res, err := s.db.Collection(BucketDatasets+".chunks").DeleteOne(context.Background(),
-		bson.D{{Key: "files_id", Value: id}, {Key: "n", Value: n}})
-	if err != nil || res.DeletedCount != 1 {
-		tb.Fatalf("delete chunk %d: %v", n, err)
 	}
 }
 

@@ -52,10 +52,10 @@ func (s *Store) InsertDataset(ctx context.Context, d *model.Dataset) error {
 // CreateDataset implements model.DatasetStore. The file is complete before
 // the document is written, and removed on every failure before or while
 // writing the document, so a dataset is visible exactly when its bytes are
-// all stored. Memory holds one GridFS chunk, never the file.
+// all stored. Memory holds one chunk, never the file.
 func (s *Store) CreateDataset(ctx context.Context, name string, r io.Reader, inspect model.DatasetInspector) (*model.Dataset, error) {
 	id := bson.NewObjectID().Hex()
-	file := s.newFileWriter(ctx, BucketDatasets, id, name+".csv")
+	file := s.newSegmentedWriter(ctx, BucketDatasets, id, name+".csv")
 	d, err := inspect(io.TeeReader(r, file))
 	switch {
 	case err != nil:

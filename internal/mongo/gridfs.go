@@ -3,9 +3,11 @@ package mongo
 import (
 	"context"
 	"errors"
+	"regexp"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 )
 
 // chunkSize is the GridFS chunk size of the files fileWriter writes: the
@@ -20,9 +22,10 @@ const cleanupTimeout = 30 * time.Second
 // errFileClosed is what a fileWriter returns once it is closed.
 var errFileClosed = errors.New("gridfs file already closed")
 
-// fileWriter writes one GridFS file, laid out as the GridFS spec says (a
-// document per chunk in <bucket>.chunks, then the file's document in
-// <bucket>.files), so the driver's download stream reads it back.
+// fileWriter writes one file: a document per chunk, then the file's
+// document in <bucket>.files. The chunks go to the file's segments
+// (segments.go) or, for a model artifact, which the driver's download
+// stream reads back, to <bucket>.chunks, as the GridFS spec says.
 //
 // It stands in for the driver's upload stream, which holds 16 MiB per
 // upload before writing anything and bounds the whole upload by one
@@ -40,13 +43,21 @@ type fileWriter struct {
 	chunks   int32  // chunks written
 	size     int64  // bytes accepted
 	touched  bool   // something may have reached the store
+	segments bool   // whether chunks go to segments (segmentColl)
 	err      error  // the first failure, or errFileClosed; sticky
 }
 
-// newFileWriter starts writing file id of bucket; nothing reaches the store
-// before the first full chunk or Close.
+// newFileWriter starts writing file id of bucket in the GridFS layout;
+// nothing reaches the store before the first full chunk or Close.
 func (s *Store) newFileWriter(ctx context.Context, bucket, id, filename string) *fileWriter {
 	return &fileWriter{s: s, ctx: ctx, bucket: bucket, id: id, filename: filename, buf: make([]byte, 0, chunkSize)}
+}
+
+// newSegmentedWriter is newFileWriter for the segmented layout.
+func (s *Store) newSegmentedWriter(ctx context.Context, bucket, id, filename string) *fileWriter {
+	w := s.newFileWriter(ctx, bucket, id, filename)
+	w.segments = true
+	return w
 }
 
 // Write buffers p, writing each chunk it fills. After a failure every call
@@ -82,13 +93,17 @@ func (w *fileWriter) Close() error {
 	}
 	w.touched = true
 	w.err = errFileClosed
-	err := w.s.insert(w.ctx, w.bucket+".files", bson.D{
+	doc := bson.D{
 		{Key: "_id", Value: w.id},
 		{Key: "length", Value: w.size},
 		{Key: "chunkSize", Value: int32(chunkSize)},
 		{Key: "uploadDate", Value: utcMillis(w.s.now())},
 		{Key: "filename", Value: w.filename},
-	})
+	}
+	if w.segments {
+		doc = append(doc, bson.E{Key: "segment_chunks", Value: w.s.segmentChunks})
+	}
+	err := w.s.insert(w.ctx, w.bucket+".files", doc)
 	return storeErr("write gridfs file "+w.id, err)
 }
 
@@ -97,12 +112,17 @@ func (w *fileWriter) Close() error {
 // reused at once.
 func (w *fileWriter) flush() error {
 	w.touched = true
-	err := w.s.insert(w.ctx, w.bucket+".chunks", bson.D{
+	coll, doc := w.bucket+".chunks", bson.D{
 		{Key: "_id", Value: bson.NewObjectID()},
 		{Key: "files_id", Value: w.id},
 		{Key: "n", Value: w.chunks},
 		{Key: "data", Value: bson.Binary{Data: w.buf}},
-	})
+	}
+	if w.segments {
+		coll = segmentColl(w.bucket, w.id, int64(w.chunks)/w.s.segmentChunks)
+		doc = bson.D{{Key: "_id", Value: w.chunks}, {Key: "data", Value: bson.Binary{Data: w.buf}}}
+	}
+	err := w.s.insert(w.ctx, coll, doc)
 	if err != nil {
 		return storeErr("write gridfs chunk", err)
 	}
@@ -111,16 +131,22 @@ func (w *fileWriter) flush() error {
 	return nil
 }
 
-// removeFile deletes file id of bucket: its document first, so readers stop
-// finding it, then its chunks. A file that is partly or wholly missing is
-// not an error. It runs on a context detached from ctx's cancellation, so
-// it completes even when the caller has given up.
+// removeFile deletes file id of bucket, in either layout: its document
+// first, so readers stop finding it, then its segments, then its GridFS
+// chunks, unless the document said it had segments. A file that is partly
+// or wholly missing is not an error. It runs on a context detached from
+// ctx's cancellation, so it completes even when the caller has given up.
 func (s *Store) removeFile(ctx context.Context, bucket, id string) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 	defer cancel()
-	if _, err := s.db.Collection(bucket+".files").DeleteOne(ctx, bson.D{{Key: "_id", Value: id}}); err != nil {
+	var f gridFSFile
+	err := s.db.Collection(bucket+".files").FindOneAndDelete(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&f)
+	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
 		return storeErr("remove gridfs file "+id, err)
 	}
-	_, err := s.db.Collection(bucket+".chunks").DeleteMany(ctx, bson.D{{Key: "files_id", Value: id}})
+	if err := s.dropSegments(ctx, bucket, regexp.QuoteMeta(id)); err != nil || f.SegmentChunks > 0 {
+		return err
+	}
+	_, err = s.db.Collection(bucket+".chunks").DeleteMany(ctx, bson.D{{Key: "files_id", Value: id}})
 	return storeErr("remove gridfs chunks of "+id, err)
 }

@@ -39,6 +39,9 @@ type gridFSFile struct {
 	ID        string `bson:"_id"`
 	Length    int64  `bson:"length"`
 	ChunkSize int64  `bson:"chunkSize"`
+	// SegmentChunks is how many chunks a segment holds, or 0 for a file in
+	// the GridFS layout (segments.go).
+	SegmentChunks int64 `bson:"segment_chunks"`
 }
 
 // fileDoc reads the files document of file id of bucket; the error is
@@ -48,7 +51,7 @@ func (s *Store) fileDoc(ctx context.Context, bucket, id string) (*gridFSFile, er
 	defer cancel()
 	var f gridFSFile
 	err := s.db.Collection(bucket+".files").FindOne(ctx, bson.D{{Key: "_id", Value: id}},
-		options.FindOne().SetProjection(bson.D{{Key: "length", Value: 1}, {Key: "chunkSize", Value: 1}}),
+		options.FindOne().SetProjection(bson.D{{Key: "length", Value: 1}, {Key: "chunkSize", Value: 1}, {Key: "segment_chunks", Value: 1}}),
 	).Decode(&f)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return nil, err
@@ -56,26 +59,26 @@ func (s *Store) fileDoc(ctx context.Context, bucket, id string) (*gridFSFile, er
 	if err != nil {
 		return nil, storeErr("read gridfs file "+id, err)
 	}
-	if f.ChunkSize <= 0 || f.Length < 0 {
-		return nil, model.Errorf(model.CodeCorrupt, "gridfs file %s has chunk size %d and length %d", id, f.ChunkSize, f.Length)
+	if f.ChunkSize <= 0 || f.Length < 0 || f.SegmentChunks < 0 {
+		return nil, model.Errorf(model.CodeCorrupt, "gridfs file %s has chunk size %d, length %d and %d chunks a segment", id, f.ChunkSize, f.Length, f.SegmentChunks)
 	}
 	return &f, nil
 }
 
 // openRange returns a reader of length bytes of file f of bucket from
 // offset, which the caller has checked lie inside the file. It queries the
-// chunks that hold them (see query for their order) and streams them a
-// batch at a time (chunkBatch), holding one batch; while a round trip
-// fetches the next, the driver keeps the previous one until the reply has
-// arrived. The reader lives on ctx; each round trip is bounded by the
-// store's timeout. A missing, repeated or wrongly sized chunk is
-// CodeCorrupt.
+// chunks that hold them (see query) and streams them a batch at a time
+// (chunkBatch), holding one batch; while a round trip fetches the next, the
+// driver keeps the previous one until the reply has arrived. The reader
+// lives on ctx; each round trip is bounded by the store's timeout. A
+// missing, repeated or wrongly sized chunk is CodeCorrupt.
 //
-// On FerretDB v1 (SQLite) the query reads and decodes every chunk of the
-// bucket, whatever the range: a range read costs what the bucket holds, at about 40 MB/s
-// (BenchmarkDatasetRangeSmall). Fetching each chunk by _id does not help:
-// FerretDB scans the table for that too. On MongoDB the (files_id, n)
-// index serves the query.
+// A file in the segmented layout is read a segment at a time, each query
+// reading only that segment's collection, so a range read costs what the
+// range holds. One in the GridFS layout (written by an earlier release) is
+// read by one query of <bucket>.chunks, which on FerretDB v1 (SQLite) reads
+// and decodes every chunk of the bucket, whatever the range; on MongoDB the
+// (files_id, n) index serves it.
 func (s *Store) openRange(ctx context.Context, bucket string, f *gridFSFile, offset, length int64) (io.ReadCloser, error) {
 	if length == 0 {
 		return io.NopCloser(strings.NewReader("")), nil
@@ -88,29 +91,39 @@ func (s *Store) openRange(ctx context.Context, bucket string, f *gridFSFile, off
 	return r, nil
 }
 
-// query opens the cursor over chunks next to last, sorted by n or in the
-// order the server finds them. Unsorted is what both servers give in n
-// order in practice (MongoDB walks its (files_id, n) index; FerretDB's
-// SQLite walks its table in insertion order, and a file's chunks are
-// inserted in order), and it keeps FerretDB from holding every chunk of the
-// range in memory to sort it, a whole dataset when a worker copies one; the
-// reader checks the order and asks again, sorted, when it differs.
+// query opens the cursor over the chunks from next: up to last, or to the
+// end of next's segment in the segmented layout, where the cursor is
+// always sorted by _id (a segment is small enough for FerretDB to sort in
+// memory). In the GridFS layout it is sorted by n or in the order the
+// server finds them. Unsorted is what both servers give in n order in
+// practice (MongoDB walks its (files_id, n) index; FerretDB's SQLite walks
+// its table in insertion order, and a file's chunks are inserted in order),
+// and it keeps FerretDB from holding every chunk of the range in memory to
+// sort it, a whole dataset when a worker copies one; the reader checks the
+// order and asks again, sorted, when it differs.
 func (r *chunkReader) query(sorted bool) error {
-	opts := options.Find().
-		SetProjection(bson.D{{Key: "_id", Value: 0}, {Key: "n", Value: 1}, {Key: "data", Value: 1}}).
-		SetBatchSize(r.s.chunkBatch(r.file))
-	if sorted {
-		opts.SetSort(bson.D{{Key: "n", Value: 1}})
+	coll, nField := r.bucket+".chunks", "n"
+	filter := bson.D{{Key: "files_id", Value: r.file.ID}}
+	r.upTo = r.last
+	if k := r.file.SegmentChunks; k > 0 {
+		seg := r.next / k
+		coll, nField, filter, sorted = segmentColl(r.bucket, r.file.ID, seg), "_id", nil, true
+		r.upTo = min(r.last, (seg+1)*k-1)
 	}
-	cur, err := r.s.db.Collection(r.bucket+".chunks").Find(r.ctx,
-		bson.D{
-			{Key: "files_id", Value: r.file.ID},
-			{Key: "n", Value: bson.D{{Key: "$gte", Value: r.next}, {Key: "$lte", Value: r.last}}},
-		}, opts)
+	filter = append(filter, bson.E{Key: nField, Value: bson.D{{Key: "$gte", Value: r.next}, {Key: "$lte", Value: r.upTo}}})
+	projection := bson.D{{Key: "data", Value: 1}}
+	if nField != "_id" {
+		projection = append(projection, bson.E{Key: "_id", Value: 0}, bson.E{Key: nField, Value: 1})
+	}
+	opts := options.Find().SetProjection(projection).SetBatchSize(r.s.chunkBatch(r.file))
+	if sorted {
+		opts.SetSort(bson.D{{Key: nField, Value: 1}})
+	}
+	cur, err := r.s.db.Collection(coll).Find(r.ctx, filter, opts)
 	if err != nil {
 		return storeErr("read gridfs file "+r.file.ID, err)
 	}
-	r.cur, r.sorted = cur, sorted
+	r.cur, r.sorted, r.nField = cur, sorted, nField
 	return nil
 }
 
@@ -121,9 +134,11 @@ type chunkReader struct {
 	ctx    context.Context
 	bucket string
 	cur    *mongo.Cursor
-	sorted bool // whether cur was asked to sort by n
+	sorted bool   // whether cur was asked to sort by n
+	nField string // the field of a chunk that holds its number
 	file   *gridFSFile
 	next   int64  // the number of the chunk expected next
+	upTo   int64  // the number of the last chunk cur reads
 	last   int64  // the number of the range's last chunk
 	skip   int64  // bytes before the range in chunk next; only the first has any
 	left   int64  // bytes of the range not yet returned
@@ -156,6 +171,15 @@ func (r *chunkReader) Read(p []byte) (int, error) {
 
 // fill makes the next chunk, cut to the range, the current one.
 func (r *chunkReader) fill() error {
+	if r.next > r.upTo {
+		// The segment is read: on to the next.
+		if err := r.closeCursor(); err != nil {
+			return err
+		}
+		if err := r.query(false); err != nil {
+			return err
+		}
+	}
 	ctx, cancel := r.s.op(r.ctx)
 	ok := r.cur.Next(ctx)
 	cancel()
@@ -166,7 +190,7 @@ func (r *chunkReader) fill() error {
 	var data []byte
 	nOK, dataOK := false, false
 	if ok {
-		n, nOK = r.cur.Current.Lookup("n").AsInt64OK()
+		n, nOK = r.cur.Current.Lookup(r.nField).AsInt64OK()
 		_, data, dataOK = r.cur.Current.Lookup("data").BinaryOK()
 	}
 	switch {

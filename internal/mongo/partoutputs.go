@@ -44,7 +44,7 @@ func (s *Store) CreatePartOutput(ctx context.Context, part *model.ScorePart) (mo
 	if err := s.addPartFile(ctx, part.ID, id); err != nil {
 		return nil, err
 	}
-	return &partOutput{s: s, ctx: ctx, file: s.newFileWriter(ctx, BucketOutputs, id, part.ID)}, nil
+	return &partOutput{s: s, ctx: ctx, file: s.newSegmentedWriter(ctx, BucketOutputs, id, part.ID)}, nil
 }
 
 // addPartFile adds file to the files of part id; CodeNotFound when the part
@@ -142,7 +142,11 @@ func (s *Store) RemoveOrphanOutputs(ctx context.Context, jobID string) error {
 	if err != nil || len(orphans) == 0 {
 		return err
 	}
-	return s.deleteOutputs(ctx, "remove orphan outputs of job "+jobID, bson.D{{Key: "$in", Value: orphans}})
+	ids := make([]string, len(orphans))
+	for i, o := range orphans {
+		ids[i] = regexp.QuoteMeta(o.(string))
+	}
+	return s.deleteOutputs(ctx, "remove orphan outputs of job "+jobID, bson.D{{Key: "$in", Value: orphans}}, strings.Join(ids, "|"))
 }
 
 // DeleteParts implements model.ScoreStore. The output files go before the
@@ -152,7 +156,7 @@ func (s *Store) DeleteParts(ctx context.Context, jobID string) error {
 		return model.Errorf(model.CodeInvalid, "delete parts: no job id")
 	}
 	op := "delete parts of job " + jobID
-	if err := s.deleteOutputs(ctx, op, bson.D{{Key: "$regex", Value: outputsOf(jobID)}}); err != nil {
+	if err := s.deleteOutputs(ctx, op, bson.D{{Key: "$regex", Value: "^" + outputsOf(jobID)}}, outputsOf(jobID)); err != nil {
 		return err
 	}
 	ctx, cancel := s.op(ctx)
@@ -163,7 +167,7 @@ func (s *Store) DeleteParts(ctx context.Context, jobID string) error {
 
 // outputsOf is the pattern of the ids of job jobID's output files.
 func outputsOf(jobID string) string {
-	return "^" + regexp.QuoteMeta(jobID+".")
+	return regexp.QuoteMeta(jobID+".") + ".*"
 }
 
 // orphanOutputs lists the files the parts of job jobID list that no done
@@ -199,19 +203,22 @@ func (s *Store) orphanOutputs(ctx context.Context, jobID string) (bson.A, error)
 	return orphans, nil
 }
 
-// deleteOutputs deletes the outputs files whose ids match idCond, then
-// every chunk whose files_id does, files document or not.
-func (s *Store) deleteOutputs(ctx context.Context, op string, idCond bson.D) error {
-	for _, del := range []struct{ coll, field string }{
-		{BucketOutputs + ".files", "_id"},
-		{BucketOutputs + ".chunks", "files_id"},
-	} {
+// deleteOutputs deletes the outputs files whose ids match idCond, so
+// readers stop finding them, then the segments of the files whose ids match
+// idPattern (the same ids as a regular expression), then every GridFS chunk
+// whose files_id matches idCond: files document or not, either layout.
+func (s *Store) deleteOutputs(ctx context.Context, op string, idCond bson.D, idPattern string) error {
+	deleteMany := func(coll, field string) error {
 		opCtx, cancel := s.op(ctx)
-		_, err := s.db.Collection(del.coll).DeleteMany(opCtx, bson.D{{Key: del.field, Value: idCond}})
-		cancel()
-		if err != nil {
-			return storeErr(op, err)
-		}
+		defer cancel()
+		_, err := s.db.Collection(coll).DeleteMany(opCtx, bson.D{{Key: field, Value: idCond}})
+		return storeErr(op, err)
 	}
-	return nil
+	if err := deleteMany(BucketOutputs+".files", "_id"); err != nil {
+		return err
+	}
+	if err := s.dropSegments(ctx, BucketOutputs, idPattern); err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	return deleteMany(BucketOutputs+".chunks", "files_id")
 }

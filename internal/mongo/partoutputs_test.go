@@ -64,7 +64,8 @@ func readOutput(tb testing.TB, s *Store, p *model.ScorePart) []byte {
 }
 
 // outputIDs lists the ids of the outputs bucket's files, and separately of
-// the files its chunks belong to, that start with prefix.
+// the files its chunks belong to (in segments or GridFS chunks), that start
+// with prefix.
 func outputIDs(tb testing.TB, s *Store, prefix string) (files, chunked []string) {
 	tb.Helper()
 	ctx := context.Background()
@@ -88,7 +89,8 @@ func outputIDs(tb testing.TB, s *Store, prefix string) (files, chunked []string)
 		}
 		return ids
 	}
-	return list(BucketOutputs+".files", "_id"), list(BucketOutputs+".chunks", "files_id")
+	chunked = append(segmentedFiles(tb, s, BucketOutputs, prefix), list(BucketOutputs+".chunks", "files_id")...)
+	return list(BucketOutputs+".files", "_id"), chunked
 }
 
 func TestPartOutput(t *testing.T) {
@@ -106,10 +108,12 @@ func TestPartOutput(t *testing.T) {
 		if got := readOutput(t, s, done); !bytes.Equal(got, data) {
 			t.Fatalf("read back %d bytes, want %d", len(got), len(data))
 		}
-		// Written as GridFS: the driver reads it too, and finds it by name.
-		var viaDriver bytes.Buffer
-		if _, err := s.Bucket(BucketOutputs).DownloadToStreamByName(ctx, p.ID, &viaDriver); err != nil || !bytes.Equal(viaDriver.Bytes(), data) {
-			t.Fatalf("the driver reads %d bytes, err %v", viaDriver.Len(), err)
+		// Written in segments, 600 KiB in one, no GridFS chunk.
+		if files, chunked := outputIDs(t, s, p.ID); !slices.Equal(files, []string{done.Output}) || !slices.Equal(chunked, files) {
+			t.Fatalf("files %v, chunks of %v", files, chunked)
+		}
+		if seg := segmentColl(BucketOutputs, done.Output, 0); !slices.Contains(collections(t, s), seg) {
+			t.Fatalf("no collection %s", seg)
 		}
 	})
 	t.Run("each scoring writes a file of its own", func(t *testing.T) {

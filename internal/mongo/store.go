@@ -52,6 +52,9 @@ type Store struct {
 	// readBatch is how many bytes of chunks a GridFS range read fetches a
 	// round trip: readBatchBytes, less in tests (see chunkBatch).
 	readBatch int64
+	// segmentChunks is how many chunks a segment of a file written in the
+	// segmented layout holds: defaultSegmentChunks, less in tests.
+	segmentChunks int64
 	// jobLocks serializes this process's conditional updates of one job,
 	// modelLocks those of one model's summary document and partLocks those
 	// of one score part; see keyLocks for why.
@@ -81,15 +84,16 @@ func Open(ctx context.Context, cfg config.Mongo, logger *slog.Logger) (*Store, e
 		return nil, fmt.Errorf("open mongo: %w", err)
 	}
 	s := &Store{
-		client:     client,
-		db:         client.Database(cfg.Database),
-		timeout:    cfg.Timeout,
-		logger:     logger,
-		now:        time.Now,
-		readBatch:  readBatchBytes,
-		jobLocks:   newKeyLocks(),
-		modelLocks: newKeyLocks(),
-		partLocks:  newKeyLocks(),
+		client:        client,
+		db:            client.Database(cfg.Database),
+		timeout:       cfg.Timeout,
+		logger:        logger,
+		now:           time.Now,
+		readBatch:     readBatchBytes,
+		segmentChunks: defaultSegmentChunks,
+		jobLocks:      newKeyLocks(),
+		modelLocks:    newKeyLocks(),
+		partLocks:     newKeyLocks(),
 	}
 	if err := s.Ping(ctx); err != nil {
 		_ = client.Disconnect(context.WithoutCancel(ctx))

@@ -5,11 +5,13 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/event"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -44,8 +46,15 @@ func openStore(tb testing.TB, cfg config.Mongo) *Store {
 // commandLog records the commands a client sends, as "<command>
 // <collection>", with " batchSize=<n>" when the command has one.
 type commandLog struct {
-	mu   sync.Mutex
-	cmds []string
+	mu    sync.Mutex
+	cmds  []string
+	finds []findCommand // every find since the last takeFinds
+}
+
+// findCommand is the collection and filter of a find command.
+type findCommand struct {
+	coll   string
+	filter bson.Raw
 }
 
 func (l *commandLog) started(_ context.Context, e *event.CommandStartedEvent) {
@@ -60,6 +69,20 @@ func (l *commandLog) started(_ context.Context, e *event.CommandStartedEvent) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.cmds = append(l.cmds, cmd)
+	if e.CommandName == "find" {
+		filter, _ := e.Command.Lookup("filter").DocumentOK()
+		l.finds = append(l.finds, findCommand{coll: coll, filter: slices.Clone(filter)})
+	}
+}
+
+// takeFinds returns the find commands sent since the last takeFinds, in
+// order, and forgets them.
+func (l *commandLog) takeFinds() []findCommand {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	finds := l.finds
+	l.finds = nil
+	return finds
 }
 
 // take returns the commands sent since the last take, in order, and
