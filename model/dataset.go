@@ -6,17 +6,20 @@ import (
 	"time"
 )
 
-// Column types inferred from a dataset's values.
+// Column types inferred from a dataset's values. ColumnEmpty is a dataset
+// column with no value in any row (datasets inspected before it existed
+// call such a column ColumnString); it is never a model's feature.
 const (
 	ColumnNumber = "number"
 	ColumnString = "string"
+	ColumnEmpty  = "empty"
 )
 
 // Column is one column of a dataset or one feature of a model.
 type Column struct {
 	Name string `json:"name" bson:"name"`
 	// Type is ColumnNumber when every non-empty value parses as a float,
-	// else ColumnString.
+	// ColumnEmpty when there is none, else ColumnString.
 	Type string `json:"type" bson:"type"`
 	// Distinct counts the column's distinct non-empty values up to
 	// DistinctCap; DistinctCap means "at least that many". Datasets only.
