@@ -122,7 +122,8 @@ type DatasetStore interface {
 	OpenDatasetRange(ctx context.Context, id string, offset, length int64) (io.ReadCloser, error)
 	// DeleteDataset deletes the dataset with the given id: its document
 	// first, so it is no longer visible or usable, then its raw bytes.
-	// CodeConflict while a queued or running job references it;
-	// CodeNotFound when it does not exist.
+	// CodeConflict while a queued or running job references it, also one
+	// submitted at the same time (JobStore.CreateJob then fails instead, or
+	// both do; never both succeed); CodeNotFound when it does not exist.
 	DeleteDataset(ctx context.Context, id string) error
 }

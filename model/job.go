@@ -157,7 +157,10 @@ type JobPage struct {
 type JobStore interface {
 	// CreateJob inserts a new queued job and fills its ID and CreatedAt.
 	// With a non-empty idempotencyKey, a second call with the same key
-	// returns the job the first call created and created=false.
+	// returns the job the first call created and created=false. A job
+	// whose dataset is deleted at the same time is not created: CodeInvalid
+	// naming "dataset" when it is gone, CodeConflict while its delete is
+	// under way (see DatasetStore.DeleteDataset).
 	CreateJob(ctx context.Context, job *Job, idempotencyKey string) (stored *Job, created bool, err error)
 	// Job returns the job with the given id, or CodeNotFound.
 	Job(ctx context.Context, id string) (*Job, error)

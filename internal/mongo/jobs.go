@@ -25,6 +25,8 @@ func IdempotencyJobID(key string) string {
 
 // CreateJob implements model.JobStore. It stores job as a fresh queued job:
 // it sets ID, CreatedAt and Status and clears what only the worker sets.
+// A job whose dataset is deleted meanwhile is taken back (see
+// DeleteDataset).
 func (s *Store) CreateJob(ctx context.Context, job *model.Job, idempotencyKey string) (*model.Job, bool, error) {
 	job.ID = bson.NewObjectID().Hex()
 	if idempotencyKey != "" {
@@ -43,6 +45,9 @@ func (s *Store) CreateJob(ctx context.Context, job *model.Job, idempotencyKey st
 	for range 3 {
 		err := s.insert(ctx, collJobs, job)
 		if err == nil {
+			if err := s.keepIfDatasetUsable(ctx, job); err != nil {
+				return nil, false, err
+			}
 			return job, true, nil
 		}
 		if idempotencyKey == "" || !mongo.IsDuplicateKeyError(err) {
