@@ -28,7 +28,8 @@ func handleDatasetGet(logger *slog.Logger, datasets model.DatasetStore) http.Han
 }
 
 // handleDatasetList answers one page of datasets, newest first, for the
-// query parameters limit and cursor. Any other parameter, or a bad value,
+// query parameters limit and cursor: summaries without the columns, so a
+// page is at most a few hundred bytes a dataset. Any other parameter, or a bad value,
 // is a 422 naming it.
 func handleDatasetList(logger *slog.Logger, datasets model.DatasetStore) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -43,7 +44,7 @@ func handleDatasetList(logger *slog.Logger, datasets model.DatasetStore) http.Ha
 			return
 		}
 		if page.Datasets == nil {
-			page.Datasets = []*model.Dataset{} // [] reads better than null
+			page.Datasets = []*model.DatasetSummary{} // [] reads better than null
 		}
 		writeJSON(w, r, logger, http.StatusOK, page)
 	})

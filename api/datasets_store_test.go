@@ -49,8 +49,19 @@ func storedFiles(tb testing.TB, store *mongo.Store) (datasets int, files, chunks
 	if files, err = bucket.GetFilesCollection().CountDocuments(ctx, bson.D{}); err != nil {
 		tb.Fatal(err)
 	}
-	if chunks, err = bucket.GetChunksCollection().CountDocuments(ctx, bson.D{}); err != nil {
+	// Chunks live in the bucket's chunks collection (GridFS, earlier
+	// releases) and in its files' segment collections.
+	db := bucket.GetFilesCollection().Database()
+	names, err := db.ListCollectionNames(ctx, bson.D{{Key: "name", Value: bson.D{{Key: "$regex", Value: "^" + mongo.BucketDatasets + `\.(chunks$|seg\.)`}}}})
+	if err != nil {
 		tb.Fatal(err)
+	}
+	for _, name := range names {
+		n, err := db.Collection(name).CountDocuments(ctx, bson.D{})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		chunks += n
 	}
 	return len(page.Datasets), files, chunks
 }

@@ -57,6 +57,8 @@ func TestDatasetCreate(t *testing.T) {
 func TestDatasetCreateRefused(t *testing.T) {
 	overColumns := strings.Repeat("c,", testDatasetColumns) + "last\n" + strings.Repeat("1,", testDatasetColumns) + "2\n"
 	overSize := "x\n" + strings.Repeat("1\n", testDatasetLimit/2)
+	longName := "a," + strings.Repeat("n", testColumnNameBytes+1) + "\n1,2\n"
+	longHeader := strings.Repeat("abcdefghijklmnopqrstuvwxyz12345,", testHeaderBytes/32) + "z\n" + strings.Repeat("1,", testHeaderBytes/32) + "2\n"
 	tests := []struct {
 		name        string
 		query       string
@@ -74,6 +76,8 @@ func TestDatasetCreateRefused(t *testing.T) {
 		{"an unknown query parameter is 422 naming it", "name=iris&kind=csv", "text/csv", "a\n1\n", http.StatusUnprocessableEntity, "kind"},
 		{"a declared length over the limit is 413", "name=iris", "text/csv", overSize, http.StatusRequestEntityTooLarge, ""},
 		{"too many columns is 422 naming the file", "name=iris", "text/csv", overColumns, http.StatusUnprocessableEntity, "file"},
+		{"a column name over the limit is 422 naming the file", "name=iris", "text/csv", longName, http.StatusUnprocessableEntity, "file"},
+		{"a header over the limit is 422 naming the file", "name=iris", "text/csv", longHeader, http.StatusUnprocessableEntity, "file"},
 		{"a multipart body without a boundary is 400", "name=iris", "multipart/form-data", "a\n1\n", http.StatusBadRequest, ""},
 		{"a multipart body cut short is 400", "name=iris", "multipart/form-data; boundary=xyz", "--xyz\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\na,b\n1,", http.StatusBadRequest, ""},
 		{"an empty multipart body is 422 naming file", "name=iris", "multipart/form-data; boundary=xyz", "--xyz--\r\n", http.StatusUnprocessableEntity, "file"},
@@ -123,6 +127,17 @@ func TestDatasetCreateRefused(t *testing.T) {
 		e := newTestEnv(t)
 		body := &brokenReader{data: strings.NewReader("a,b\n1,2\n"), err: errors.New("connection reset by peer")}
 		mustProblem(t, e.doStreamed(t, "POST", "/v1/datasets?name=x", "text/csv", body), http.StatusBadRequest)
+	})
+	t.Run("the header limits are named with their values", func(t *testing.T) {
+		e := newTestEnv(t)
+		p := mustProblem(t, e.uploadCSV(t, "x", longName), http.StatusUnprocessableEntity)
+		if want := fmt.Sprintf("the name of column 2 is %d bytes long, the limit is %d bytes", testColumnNameBytes+1, testColumnNameBytes); !strings.Contains(p.Errors["file"], want) {
+			t.Fatalf("errors = %v, want file to say %q", p.Errors, want)
+		}
+		p = mustProblem(t, e.uploadCSV(t, "x", longHeader), http.StatusUnprocessableEntity)
+		if want := fmt.Sprintf("the header is longer than the limit of %d bytes", testHeaderBytes); !strings.Contains(p.Errors["file"], want) {
+			t.Fatalf("errors = %v, want file to say %q", p.Errors, want)
+		}
 	})
 	for _, bad := range badCSVs {
 		t.Run(bad.name+" is 422 naming line "+fmt.Sprint(bad.line), func(t *testing.T) {
@@ -184,6 +199,19 @@ func TestDatasetList(t *testing.T) {
 		}
 		if !slices.Equal(got, want) {
 			t.Fatalf("listed %v, want %v", got, want)
+		}
+	})
+	t.Run("a listing leaves the columns out, whatever their names", func(t *testing.T) {
+		e := newTestEnv(t)
+		name := strings.Repeat("n", testColumnNameBytes)
+		mustJSON[model.Dataset](t, e.uploadCSV(t, "wide", name+",b\n1,2\n"), http.StatusCreated)
+		w := e.do(t, "GET", "/v1/datasets", "")
+		if w.Code != http.StatusOK || strings.Contains(w.Body.String(), name) || strings.Contains(w.Body.String(), `"columns"`) {
+			t.Fatalf("status %d, body %s: want no columns", w.Code, w.Body)
+		}
+		page := mustJSON[model.DatasetPage](t, w, http.StatusOK)
+		if d := page.Datasets[0]; d.Name != "wide" || d.ColumnCount != 2 || d.Rows != 1 {
+			t.Fatalf("first summary %+v, want wide with 2 columns and 1 row", d)
 		}
 	})
 	t.Run("an empty listing is an empty array", func(t *testing.T) {

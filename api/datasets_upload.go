@@ -35,7 +35,8 @@ const multipartOverhead = 64 << 10
 // that is not a dataset; 413 over limits.dataset_bytes; 415 for another
 // content type; 503 when the store is down.
 func handleDatasetCreate(logger *slog.Logger, datasets model.DatasetStore, limits config.Limits) http.Handler {
-	lim := csvdata.Limits{MaxBytes: limits.DatasetBytes, MaxColumns: limits.DatasetColumns}
+	lim := csvdata.Limits{MaxBytes: limits.DatasetBytes, MaxColumns: limits.DatasetColumns,
+		MaxNameBytes: limits.DatasetColumnNameBytes, MaxHeaderBytes: limits.DatasetHeaderBytes}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		name, err := datasetName(r.URL.RawQuery)

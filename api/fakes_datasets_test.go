@@ -78,9 +78,15 @@ func (s *fakeDatasets) ListDatasets(_ context.Context, limit int, cursor string)
 			page.NextCursor = page.Datasets[len(page.Datasets)-1].ID
 			break
 		}
-		page.Datasets = append(page.Datasets, cloneDataset(d))
+		page.Datasets = append(page.Datasets, summarize(d))
 	}
 	return page, nil
+}
+
+// summarize is d as a listing shows it.
+func summarize(d *model.Dataset) *model.DatasetSummary {
+	return &model.DatasetSummary{ID: d.ID, Name: d.Name, Rows: d.Rows, ColumnCount: len(d.Columns),
+		SizeBytes: d.SizeBytes, SHA256: d.SHA256, CreatedAt: d.CreatedAt}
 }
 
 func (s *fakeDatasets) CreateDataset(_ context.Context, name string, r io.Reader, inspect model.DatasetInspector) (*model.Dataset, error) {

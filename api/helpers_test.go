@@ -23,6 +23,9 @@ const (
 	// Upload limits: iris.csv (4611 bytes, 5 columns) fits.
 	testDatasetLimit   = 16 << 10
 	testDatasetColumns = 10
+	// Header limits: iris.csv's header (63 bytes, names up to 12) fits.
+	testColumnNameBytes = 32
+	testHeaderBytes     = 256
 	// testPredictRows is limits.predict_rows.
 	testPredictRows = 5
 )
@@ -88,7 +91,7 @@ func newTestEnv(tb testing.TB, edit ...func(*Deps)) *testEnv {
 		Models:   e.models,
 		Checks:   []Check{{Name: "redis", Ping: e.queue.Ping}},
 		Limits: config.Limits{BodyBytes: testBodyLimit, DatasetBytes: testDatasetLimit, DatasetColumns: testDatasetColumns,
-			PredictRows: testPredictRows},
+			DatasetColumnNameBytes: testColumnNameBytes, DatasetHeaderBytes: testHeaderBytes, PredictRows: testPredictRows},
 		Now: func() time.Time { return testNow },
 	}
 	for _, f := range edit {

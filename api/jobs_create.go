@@ -179,9 +179,10 @@ func fillTrainRequest(req *model.JobRequest, ds *model.Dataset, maxTrials int) e
 
 // scoreProblems checks that the dataset fits the version: it has every
 // feature, with a usable type (a string column cannot feed a number
-// feature) and no empty cells unless the algorithm handles missing values
-// (model.Algorithm.MissingValues) or a step of the version imputes them, and, with includeInput, no column named
-// like an output column.
+// feature; an all-empty column feeds either) and no empty cells unless the
+// algorithm handles missing values (model.Algorithm.MissingValues) or a
+// step of the version imputes them, and, with includeInput, no column
+// named like an output column.
 func scoreProblems(v *model.ModelVersion, ds *model.Dataset, includeInput bool) map[string]string {
 	columns := make(map[string]model.Column, len(ds.Columns))
 	for _, c := range ds.Columns {
@@ -194,7 +195,7 @@ func scoreProblems(v *model.ModelVersion, ds *model.Dataset, includeInput bool) 
 		switch {
 		case !ok:
 			problems = append(problems, fmt.Sprintf("no column %q", f.Name))
-		case f.Type == model.ColumnNumber && c.Type != model.ColumnNumber:
+		case f.Type == model.ColumnNumber && c.Type == model.ColumnString:
 			problems = append(problems, fmt.Sprintf("column %q holds strings where the model needs numbers", f.Name))
 		case c.Empty > 0 && !alg.MissingValues && !v.Imputes(f.Name):
 			problems = append(problems, fmt.Sprintf("column %q has %d empty cells; %s cannot handle missing values", f.Name, c.Empty, v.Algorithm))

@@ -20,6 +20,10 @@ import (
 func storeScoreJob(tb testing.TB, store *mongo.Store, parts ...string) *model.Job {
 	tb.Helper()
 	ctx := context.Background()
+	// A job needs its dataset; an earlier call may have stored it.
+	if err := store.InsertDataset(ctx, &model.Dataset{ID: irisDataset, Name: "iris"}); err != nil && model.ErrorCode(err) != model.CodeConflict {
+		tb.Fatal(err)
+	}
 	job, _, err := store.CreateJob(ctx, &model.Job{Type: model.JobScore, Status: model.StatusQueued,
 		Request: model.JobRequest{Type: model.JobScore, Model: "iris", Version: 1, Dataset: irisDataset}}, nil)
 	if err != nil {

@@ -76,6 +76,10 @@ func TestScoreJobCreateRejectsADatasetThatDoesNotFit(t *testing.T) {
 			withEmpty(irisLike(id), "sepal_width", 3), "", "dataset", []string{`column "sepal_width" has 3 empty cells`}},
 		{"empty cells and a missing feature are both reported",
 			withEmpty(dropColumn(irisLike(id), "petal_width"), "sepal_length", 1), "", "dataset", []string{`no column "petal_width"`, `column "sepal_length" has 1 empty cells`}},
+		{"an all-empty feature column is named by its empty cells, not called strings",
+			allEmpty(irisLike(id), "sepal_width"), "", "dataset", []string{`column "sepal_width" has 10 empty cells`}},
+		{"a string column still cannot feed a number feature",
+			withType(irisLike(id), "sepal_width", model.ColumnString), "", "dataset", []string{`column "sepal_width" holds strings`}},
 		{"a prediction column echoed by include_input clashes",
 			irisLike(id, model.Column{Name: "prediction", Type: model.ColumnString}), `,"include_input":true`, "include_input", []string{`"prediction"`}},
 		{"a class probability column echoed by include_input clashes",
@@ -105,6 +109,14 @@ func TestScoreJobCreateRejectsADatasetThatDoesNotFit(t *testing.T) {
 		e.addDataset(withEmpty(irisLike(id), "sepal_width", 3))
 		mustJSON[model.Job](t, e.do(t, "POST", "/v1/jobs", `{"type":"score","model":"iris","version":1,"dataset":"`+id+`"}`), http.StatusAccepted)
 	})
+	t.Run("an all-empty feature column is fine for an algorithm that handles missing values", func(t *testing.T) {
+		e := newTestEnv(t)
+		e.versions.mu.Lock()
+		e.versions.versions["iris"][0].Algorithm = "gradient_boosting"
+		e.versions.mu.Unlock()
+		e.addDataset(allEmpty(irisLike(id), "sepal_width"))
+		mustJSON[model.Job](t, e.do(t, "POST", "/v1/jobs", `{"type":"score","model":"iris","version":1,"dataset":"`+id+`"}`), http.StatusAccepted)
+	})
 	t.Run("empty cells outside the features are fine", func(t *testing.T) {
 		e := newTestEnv(t)
 		e.addDataset(withEmpty(irisLike(id), "species", 4))
@@ -122,6 +134,23 @@ func withEmpty(d *model.Dataset, name string, n int64) *model.Dataset {
 	for i := range d.Columns {
 		if d.Columns[i].Name == name {
 			d.Columns[i].Empty = n
+		}
+	}
+	return d
+}
+
+// allEmpty returns d with column name empty in every row, as csvdata
+// describes such a column.
+func allEmpty(d *model.Dataset, name string) *model.Dataset {
+	withType(d, name, model.ColumnEmpty)
+	return withEmpty(d, name, d.Rows)
+}
+
+// withType returns d with column name of type typ.
+func withType(d *model.Dataset, name, typ string) *model.Dataset {
+	for i := range d.Columns {
+		if d.Columns[i].Name == name {
+			d.Columns[i].Type = typ
 		}
 	}
 	return d

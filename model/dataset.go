@@ -6,17 +6,20 @@ import (
 	"time"
 )
 
-// Column types inferred from a dataset's values.
+// Column types inferred from a dataset's values. ColumnEmpty is a dataset
+// column with no value in any row (datasets inspected before it existed
+// call such a column ColumnString); it is never a model's feature.
 const (
 	ColumnNumber = "number"
 	ColumnString = "string"
+	ColumnEmpty  = "empty"
 )
 
 // Column is one column of a dataset or one feature of a model.
 type Column struct {
 	Name string `json:"name" bson:"name"`
 	// Type is ColumnNumber when every non-empty value parses as a float,
-	// else ColumnString.
+	// ColumnEmpty when there is none, else ColumnString.
 	Type string `json:"type" bson:"type"`
 	// Distinct counts the column's distinct non-empty values up to
 	// DistinctCap; DistinctCap means "at least that many". Datasets only.
@@ -48,9 +51,25 @@ type Dataset struct {
 	CreatedAt time.Time `json:"created_at" bson:"created_at"`
 }
 
+// DatasetSummary is a dataset as a listing shows it: all of it but the
+// columns, whose names alone may be up to limits.dataset_header_bytes per
+// dataset, so that a page stays small whatever was uploaded. The columns
+// are in the Dataset itself (GET /v1/datasets/{id}).
+type DatasetSummary struct {
+	ID   string `json:"id" bson:"_id"`
+	Name string `json:"name" bson:"name"`
+	Rows int64  `json:"rows" bson:"rows"`
+	// ColumnCount is len(Dataset.Columns); 0 (and left out) for datasets
+	// stored before it was recorded.
+	ColumnCount int       `json:"column_count,omitempty" bson:"column_count,omitempty"`
+	SizeBytes   int64     `json:"size_bytes" bson:"size_bytes"`
+	SHA256      string    `json:"sha256" bson:"sha256"`
+	CreatedAt   time.Time `json:"created_at" bson:"created_at"`
+}
+
 // DatasetPage is one page of a dataset listing, newest first.
 type DatasetPage struct {
-	Datasets []*Dataset `json:"datasets"`
+	Datasets []*DatasetSummary `json:"datasets"`
 	// NextCursor fetches the next page; "" when this is the last one.
 	NextCursor string `json:"next_cursor,omitempty"`
 }
@@ -73,7 +92,7 @@ type DatasetStore interface {
 	// Dataset returns the dataset with the given id, or CodeNotFound.
 	Dataset(ctx context.Context, id string) (*Dataset, error)
 
-	// ListDatasets returns one page of datasets, newest first. A limit of
+	// ListDatasets returns one page of datasets, summarized, newest first. A limit of
 	// 0 or less means the store's default page size; the store caps it.
 	// cursor is "" or the NextCursor of a previous page; CodeInvalid
 	// naming the field "cursor" for one the store did not make.
@@ -103,7 +122,8 @@ type DatasetStore interface {
 	OpenDatasetRange(ctx context.Context, id string, offset, length int64) (io.ReadCloser, error)
 	// DeleteDataset deletes the dataset with the given id: its document
 	// first, so it is no longer visible or usable, then its raw bytes.
-	// CodeConflict while a queued or running job references it;
-	// CodeNotFound when it does not exist.
+	// CodeConflict while a queued or running job references it, also one
+	// submitted at the same time (JobStore.CreateJob then fails instead, or
+	// both do; never both succeed); CodeNotFound when it does not exist.
 	DeleteDataset(ctx context.Context, id string) error
 }

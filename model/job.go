@@ -160,6 +160,9 @@ type JobStore interface {
 	// job the first call created and created=false; with another
 	// RequestHash it is CodeInvalid, and while the first call has not
 	// stored its job yet, CodeConflict. An expired key is free again.
+	// A job whose dataset is deleted at the same time is not created:
+	// CodeInvalid naming "dataset" when it is gone, CodeConflict while its
+	// delete is under way (see DatasetStore.DeleteDataset).
 	CreateJob(ctx context.Context, job *Job, idem *Idempotency) (stored *Job, created bool, err error)
 	// Job returns the job with the given id, or CodeNotFound.
 	Job(ctx context.Context, id string) (*Job, error)

@@ -204,6 +204,8 @@ func targetProblem(c Column, alg Algorithm, task string) string {
 // a feature of alg, or "".
 func featureProblem(c Column, plan FeaturePlan, alg Algorithm, known bool) string {
 	switch {
+	case c.Type == ColumnEmpty:
+		return fmt.Sprintf("column %q is empty in every row, so there is nothing to learn from it; leave it out of features", c.Name)
 	case c.Empty > 0 && !plan.Imputed && !(known && alg.MissingValues):
 		return missingValues(c, alg, known)
 	case c.Type == ColumnString && known && !alg.StringFeatures && !plan.OneHot:

@@ -163,6 +163,7 @@ func TestPrepareTrainRejects(t *testing.T) {
 	note := Column{Name: "note", Type: ColumnString, Distinct: DistinctCap}
 	id := Column{Name: "id", Type: ColumnNumber, Distinct: DistinctCap}
 	one := Column{Name: "one", Type: ColumnString, Distinct: 1}
+	blank := Column{Name: "blank", Type: ColumnEmpty, Empty: 150}
 	tests := []struct {
 		name   string
 		ds     *Dataset
@@ -193,6 +194,15 @@ func TestPrepareTrainRejects(t *testing.T) {
 			map[string]string{"features[1]": `no column "petal"`}},
 		{"a feature with empty cells", withColumns(gap), func(r *JobRequest) { r.Features = []string{"gap"} },
 			map[string]string{"features[0]": `random_forest cannot handle missing values: column "gap" has 3 empty cells (an impute step fills them`}},
+		{"an all-empty feature, even for an algorithm that takes missing values", withColumns(blank), func(r *JobRequest) {
+			r.Algorithm, r.Features = "gradient_boosting", []string{"Sepal length", "blank"}
+		}, map[string]string{"features[1]": `column "blank" is empty in every row, so there is nothing to learn from it`}},
+		{"a defaulted all-empty feature", withColumns(blank), func(r *JobRequest) {},
+			map[string]string{"features": `column "blank" is empty in every row`}},
+		{"an all-empty target", withColumns(blank), func(r *JobRequest) { r.Target = "blank"; r.Features = []string{"Sepal length"} },
+			map[string]string{"target": `column "blank" has 150 empty cells`}},
+		{"an empty list of features, which is not the default of every column", nil, func(r *JobRequest) { r.Features = []string{} },
+			map[string]string{"features": "empty: list at least one feature, or leave features out"}},
 		{"a string feature of a numeric-only algorithm", withColumns(color), func(r *JobRequest) {
 			r.Algorithm, r.Target, r.Features = "linear_regression", "Petal width", []string{"Sepal length", "color"}
 		}, map[string]string{"features[1]": `linear_regression takes only number features; column "color" holds strings`}},

@@ -46,6 +46,9 @@ func (r *JobRequest) validTrain(p map[string]string) {
 	if r.Task != "" && r.Task != TaskClassification && r.Task != TaskRegression {
 		p["task"] = fmt.Sprintf("unknown task %q (want classification or regression)", r.Task)
 	}
+	if r.Features != nil && len(r.Features) == 0 {
+		p["features"] = "empty: list at least one feature, or leave features out to train on every other column"
+	}
 	seen := map[string]bool{}
 	for i, f := range r.Features {
 		switch {

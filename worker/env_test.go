@@ -53,6 +53,10 @@ func newEnvOn(tb testing.TB, redisAddr string) *env {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { store.Close(context.Background()) })
+	// The dataset of submit's jobs, which a job needs to be created.
+	if err := store.InsertDataset(context.Background(), &model.Dataset{ID: "ds1", Name: "ds1"}); err != nil {
+		tb.Fatal(err)
+	}
 	rdb := redis.NewClient(&redis.Options{Addr: redisAddr})
 	tb.Cleanup(func() { rdb.Close() })
 	return &env{

@@ -117,12 +117,18 @@ func createDataset(tb testing.TB, store *mongo.Store, name string, r io.Reader) 
 // job creates a train job of the named model on the iris dataset.
 func (e *trainEnv) job(tb testing.TB, name, alias string) *model.Job {
 	tb.Helper()
-	req := model.JobRequest{Type: model.JobTrain, Model: name, Dataset: e.dataset.ID, Target: "Species", Algorithm: "random_forest", SetAlias: alias}
-	job, _, err := e.store.CreateJob(context.Background(), &model.Job{Type: model.JobTrain, Request: req}, nil)
+	job, _, err := e.store.CreateJob(context.Background(), e.unstoredJob(name, alias), nil)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	return job
+}
+
+// unstoredJob is the job job would store: for a handler run on a dataset
+// that is gone, which the store no longer lets a job be created for.
+func (e *trainEnv) unstoredJob(name, alias string) *model.Job {
+	req := model.JobRequest{Type: model.JobTrain, Model: name, Dataset: e.dataset.ID, Target: "Species", Algorithm: "random_forest", SetAlias: alias}
+	return &model.Job{ID: "64b0000000000000000000aa", Type: model.JobTrain, Request: req}
 }
 
 func TestTrainHandler(t *testing.T) {
@@ -244,7 +250,7 @@ func TestTrainHandler(t *testing.T) {
 		if err := e.store.DeleteDataset(ctx, e.dataset.ID); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.handler.Run(ctx, e.job(t, "iris", ""), &nopReporter{}); err == nil {
+		if _, err := e.handler.Run(ctx, e.unstoredJob("iris", ""), &nopReporter{}); err == nil {
 			t.Fatal("the job succeeded without its dataset")
 		}
 		if got := e.events.list(); len(got) != 0 {
@@ -258,7 +264,7 @@ func TestTrainHandler(t *testing.T) {
 		if err := e.store.DeleteDataset(ctx, e.dataset.ID); err != nil {
 			t.Fatal(err)
 		}
-		job := e.job(t, "iris", "")
+		job := e.unstoredJob("iris", "")
 		_, err := e.handler.Run(ctx, job, &nopReporter{})
 		if model.ErrorCode(err) != model.CodeNotFound || retryable(err) {
 			t.Errorf("err = %v (code %s); want a non-retryable not_found", err, model.ErrorCode(err))

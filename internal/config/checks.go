@@ -28,6 +28,16 @@ func moreThan(min int64, shown string) func(int64) error {
 	}
 }
 
+// sizeBetween rejects sizes outside lo to hi, which it names as shown.
+func sizeBetween(lo, hi int64, shownLo, shownHi string) func(int64) error {
+	return func(v int64) error {
+		if v < lo || v > hi {
+			return fmt.Errorf("must be between %s and %s, got %d bytes", shownLo, shownHi, v)
+		}
+		return nil
+	}
+}
+
 func atLeast(min int) func(int) error {
 	return func(v int) error {
 		if v < min {

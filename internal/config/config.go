@@ -41,7 +41,11 @@ type Limits struct {
 	BodyBytes      int64 // limits.body_bytes: JSON request bodies
 	DatasetBytes   int64 // limits.dataset_bytes: CSV uploads
 	DatasetColumns int   // limits.dataset_columns
-	PredictRows    int   // limits.predict_rows: instances per predict call
+	// DatasetColumnNameBytes and DatasetHeaderBytes bound a dataset's
+	// header: limits.dataset_column_name_bytes, limits.dataset_header_bytes.
+	DatasetColumnNameBytes int
+	DatasetHeaderBytes     int64
+	PredictRows            int // limits.predict_rows: instances per predict call
 }
 
 // Mongo says where the MongoDB-wire store is.

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"time"
 
+	"gitlab.com/mlserve/mlserve/internal/csvdata"
 	"gitlab.com/mlserve/mlserve/model"
 )
 
@@ -85,8 +86,12 @@ func table() []key {
 			size(), func(c *Config) *int64 { return &c.Limits.BodyBytes }, positive[int64]),
 		field("limits.dataset_bytes", "256MiB", "1GiB", "largest CSV dataset upload",
 			size(), func(c *Config) *int64 { return &c.Limits.DatasetBytes }, positive[int64]),
-		field("limits.dataset_columns", "1000", "50", "most columns in a dataset",
-			integer(), func(c *Config) *int { return &c.Limits.DatasetColumns }, positive[int]),
+		field("limits.dataset_columns", "1000", "50", "most columns in a dataset (1-10000)",
+			integer(), func(c *Config) *int { return &c.Limits.DatasetColumns }, between(1, csvdata.MaxColumnsCeiling)),
+		field("limits.dataset_column_name_bytes", "256", "64", "longest column name in a dataset's header (1-65536)",
+			integer(), func(c *Config) *int { return &c.Limits.DatasetColumnNameBytes }, between(1, 64<<10)),
+		field("limits.dataset_header_bytes", "64KiB", "128KiB", "longest header line of a dataset (1KiB-1MiB)",
+			size(), func(c *Config) *int64 { return &c.Limits.DatasetHeaderBytes }, sizeBetween(1<<10, csvdata.MaxHeaderBytesCeiling, "1KiB", "1MiB")),
 		field("limits.predict_rows", "1000", "10", "most instances in one predict call",
 			integer(), func(c *Config) *int { return &c.Limits.PredictRows }, positive[int]),
 

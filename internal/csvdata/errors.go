@@ -26,9 +26,12 @@ func tooLarge(maxBytes int64) *model.Error {
 
 // formatBytes writes a size the way limits are usually configured.
 func formatBytes(n int64) string {
-	const mib = 1 << 20
-	if n >= mib && n%mib == 0 {
+	const kib, mib = 1 << 10, 1 << 20
+	switch {
+	case n >= mib && n%mib == 0:
 		return fmt.Sprintf("%d MiB (%d bytes)", n/mib, n)
+	case n >= kib && n%kib == 0:
+		return fmt.Sprintf("%d KiB (%d bytes)", n/kib, n)
 	}
 	return fmt.Sprintf("%d bytes", n)
 }
@@ -50,6 +53,9 @@ func readFailure(err error, src *source, bom int) error {
 	if src.tooLarge {
 		return tooLarge(src.max)
 	}
+	if src.headerTooLong {
+		return headerTooLong(src.loneCR.seen, src.headerMax)
+	}
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
 		return parseProblem(pe, src, bom)
@@ -60,7 +66,9 @@ func readFailure(err error, src *source, bom int) error {
 // parseProblem words a csv.ParseError for a person fixing the file. The
 // message starts with the line where the record starts; when the problem
 // was found on a later line (a quoted field spanning lines), that line is
-// named too. Columns are byte offsets in the line, as encoding/csv counts.
+// named too. Positions are byte offsets in the line, as encoding/csv
+// counts them (1-based), and are called bytes, not columns: a field number
+// is not known at that point.
 func parseProblem(pe *csv.ParseError, src *source, bom int) *model.Error {
 	const (
 		bare  = `a quote appears inside an unquoted field; quote the whole field and double the quotes inside it ("")`
@@ -94,7 +102,7 @@ func unclosed(pe *csv.ParseError, src *source, bom int) bool {
 
 func located(pe *csv.ParseError, problem string) *model.Error {
 	if pe.Line == pe.StartLine {
-		return invalidf(pe.StartLine, "column %d: %s", pe.Column, problem)
+		return invalidf(pe.StartLine, "byte %d of the line: %s", pe.Column, problem)
 	}
-	return invalidf(pe.StartLine, "in the record starting here, at line %d column %d: %s", pe.Line, pe.Column, problem)
+	return invalidf(pe.StartLine, "in the record starting here, at byte %d of line %d: %s", pe.Column, pe.Line, problem)
 }

@@ -10,11 +10,16 @@ import (
 
 // readHeader checks the header record and returns its columns, untyped.
 // Names are trimmed of surrounding white space, and must then be non-empty,
-// valid UTF-8 (they end up in JSON and BSON) and unique.
-func readHeader(record []string, cr *csv.Reader, maxColumns int) ([]model.Column, error) {
-	if maxColumns > 0 && len(record) > maxColumns {
-		line, _ := cr.FieldPos(0)
-		return nil, invalidf(line, "the header has %d columns, the limit is %d", len(record), maxColumns)
+// valid UTF-8 (they end up in JSON and BSON), at most lim.MaxNameBytes long
+// and unique. A name holding a carriage return means the file has CR-only
+// line endings, which encoding/csv does not split lines on.
+func readHeader(record []string, cr *csv.Reader, lim Limits) ([]model.Column, error) {
+	line, _ := cr.FieldPos(0)
+	if fieldWithCR(record) {
+		return nil, crOnly(line)
+	}
+	if lim.MaxColumns > 0 && len(record) > lim.MaxColumns {
+		return nil, invalidf(line, "the header has %d columns, the limit is %d", len(record), lim.MaxColumns)
 	}
 	cols := make([]model.Column, len(record))
 	index := make(map[string]int, len(record))
@@ -27,6 +32,9 @@ func readHeader(record []string, cr *csv.Reader, maxColumns int) ([]model.Column
 		if name == "" {
 			return nil, invalidf(line, "column %d has an empty name", i+1)
 		}
+		if lim.MaxNameBytes > 0 && len(name) > lim.MaxNameBytes {
+			return nil, invalidf(line, "the name of column %d is %d bytes long, the limit is %d bytes", i+1, len(name), lim.MaxNameBytes)
+		}
 		if j, dup := index[name]; dup {
 			return nil, invalidf(line, "duplicate column name %q (columns %d and %d)", name, j+1, i+1)
 		}
@@ -35,6 +43,34 @@ func readHeader(record []string, cr *csv.Reader, maxColumns int) ([]model.Column
 		cols[i] = model.Column{Name: strings.Clone(name)}
 	}
 	return cols, nil
+}
+
+// fieldWithCR reports whether a field holds a carriage return.
+// encoding/csv drops a CR before a LF, also inside quotes, so any CR left
+// is one no LF follows.
+func fieldWithCR(record []string) bool {
+	for _, f := range record {
+		if strings.IndexByte(f, '\r') >= 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// crOnly is the error for a file with CR-only (classic Mac OS) line
+// endings, whose header, starting on line, holds a lone CR.
+func crOnly(line int) *model.Error {
+	return invalidf(line, "the header holds a carriage return (CR) that no line feed follows: "+
+		"CR-only line endings (classic Mac OS) are not supported; save the file with LF or CRLF line endings")
+}
+
+// headerTooLong is the error for a header record over maxBytes; loneCR
+// says whether a CR without a LF was seen in it, the likely cause.
+func headerTooLong(loneCR bool, maxBytes int64) *model.Error {
+	if loneCR {
+		return crOnly(1)
+	}
+	return invalidf(1, "the header is longer than the limit of %s", formatBytes(maxBytes))
 }
 
 // headerEnd returns the line the header record ends on, which is later

@@ -16,6 +16,13 @@ import (
 type Limits struct {
 	MaxBytes   int64 // raw size, byte-order mark included
 	MaxColumns int
+	// MaxNameBytes bounds each column name, trimmed, in bytes.
+	MaxNameBytes int
+	// MaxHeaderBytes bounds the header record as read, its line ending
+	// and any blank lines before it included, byte-order mark excluded.
+	// Together with MaxColumns it bounds what a dataset's description
+	// holds, whatever the file.
+	MaxHeaderBytes int64
 }
 
 // Summary describes a valid CSV dataset.
@@ -66,7 +73,8 @@ const utf8BOM = "\xef\xbb\xbf"
 // The first non-empty line is the header. Blank lines are skipped. A UTF-8
 // byte-order mark is not part of the first column's name. A column is
 // model.ColumnNumber when it has a non-empty value and every non-empty value
-// is a number by ParseNumber, else model.ColumnString. Each column also
+// is a number by ParseNumber, model.ColumnEmpty when it has no non-empty
+// value, else model.ColumnString. Each column also
 // counts its empty cells (Empty) and its distinct non-empty values, trimmed
 // and compared as text, up to model.DistinctCap (Distinct).
 func Inspect(r io.Reader, lim Limits) (*Summary, error) {
@@ -75,6 +83,9 @@ func Inspect(r io.Reader, lim Limits) (*Summary, error) {
 	bom, err := skipBOM(br)
 	if err != nil {
 		return nil, readFailure(err, src, 0)
+	}
+	if lim.MaxHeaderBytes > 0 {
+		src.limitHeader(int64(bom), lim.MaxHeaderBytes)
 	}
 	cr := csv.NewReader(br) // uses br itself: it is a large enough *bufio.Reader
 	cr.FieldsPerRecord = -1 // ragged rows get a better message below
@@ -90,7 +101,11 @@ func Inspect(r io.Reader, lim Limits) (*Summary, error) {
 	if err != nil {
 		return nil, readFailure(err, src, bom)
 	}
-	cols, err := readHeader(record, cr, lim.MaxColumns)
+	src.headerRead()
+	if lim.MaxHeaderBytes > 0 && cr.InputOffset() > lim.MaxHeaderBytes {
+		return nil, headerTooLong(fieldWithCR(record), lim.MaxHeaderBytes)
+	}
+	cols, err := readHeader(record, cr, lim)
 	if err != nil {
 		return nil, err
 	}
@@ -148,3 +163,11 @@ func skipBOM(br *bufio.Reader) (int, error) {
 	}
 	return 0, nil
 }
+
+// The largest limits a configuration may set (see internal/config): with
+// them, the description of a dataset, whatever was uploaded, stays a few
+// MiB, well under MongoDB's 16 MiB document limit.
+const (
+	MaxColumnsCeiling     = 10_000
+	MaxHeaderBytesCeiling = 1 << 20
+)

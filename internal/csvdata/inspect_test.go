@@ -59,7 +59,7 @@ func TestInspectInfersColumnTypes(t *testing.T) {
 		{"spaces around a number are ignored", []string{" 3", "4 ", " 5.5 "}, model.ColumnNumber},
 		{"quoted numbers are numbers", []string{`"3"`, `"4.5"`}, model.ColumnNumber},
 		{"empty cells do not make a number column a string", []string{"1", "", "2", "  ", ""}, model.ColumnNumber},
-		{"a column of only empty cells is a string", []string{"", " ", ""}, model.ColumnString},
+		{"a column of only empty cells is empty", []string{"", " ", ""}, model.ColumnEmpty},
 		{"one word among numbers makes a string", []string{"1", "2", "three", "4"}, model.ColumnString},
 		{"a word in the first row makes a string", []string{"a", "1", "2"}, model.ColumnString},
 		{"NaN is a string", []string{"1", "NaN"}, model.ColumnString},

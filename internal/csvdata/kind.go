@@ -27,8 +27,11 @@ func (k kind) see(v string) kind {
 }
 
 func (k kind) columnType() string {
-	if k == kindNumber {
+	switch k {
+	case kindNumber:
 		return model.ColumnNumber
+	case kindUnknown:
+		return model.ColumnEmpty
 	}
 	return model.ColumnString
 }

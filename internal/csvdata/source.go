@@ -25,7 +25,33 @@ type source struct {
 	tooLarge bool
 	eof      bool
 	tail     lineTail
+
+	// While the header is read (headerStop > 0): where reading stops, the
+	// header limit it follows from, whether it stopped, and whether a CR
+	// without a LF went by (see lineEndings).
+	headerStop    int64
+	headerMax     int64
+	headerTooLong bool
+	loneCR        lineEndings
 }
+
+// errHeaderTooLong is what source returns once the header is certainly
+// longer than its limit. Inspect turns it into a model.CodeInvalid error.
+type errHeaderTooLong struct{}
+
+func (errHeaderTooLong) Error() string { return "csv header over the size limit" }
+
+// limitHeader makes Read fail once the header, after a byte-order mark of
+// bom bytes, is certainly longer than maxBytes: when maxBytes plus one
+// buffer have been read, since the buffer above reads at most bufferSize
+// bytes ahead of the record encoding/csv is in. Inspect then checks the
+// exact length of a header read whole.
+func (s *source) limitHeader(bom, maxBytes int64) {
+	s.headerStop, s.headerMax = bom+maxBytes+bufferSize, maxBytes
+}
+
+// headerRead ends the header's limit.
+func (s *source) headerRead() { s.headerStop = 0 }
 
 func newSource(r io.Reader, maxBytes int64) *source {
 	return &source{r: r, sha: sha256.New(), max: maxBytes}
@@ -38,6 +64,9 @@ func (s *source) Read(p []byte) (int, error) {
 	if s.tooLarge {
 		return 0, errTooLarge{}
 	}
+	if s.headerTooLong {
+		return 0, errHeaderTooLong{}
+	}
 	if s.max > 0 {
 		if rest := s.max - s.size + 1; int64(len(p)) > rest {
 			p = p[:rest]
@@ -48,10 +77,17 @@ func (s *source) Read(p []byte) (int, error) {
 		s.sha.Write(p[:n]) // a hash.Hash never returns an error
 		s.size += int64(n)
 		s.tail.observe(p[:n])
+		if s.headerStop > 0 {
+			s.loneCR.observe(p[:n])
+		}
 	}
 	if s.max > 0 && s.size > s.max {
 		s.tooLarge = true
 		return n, errTooLarge{}
+	}
+	if s.headerStop > 0 && s.size > s.headerStop {
+		s.headerTooLong = true
+		return n, errHeaderTooLong{}
 	}
 	if err == io.EOF {
 		s.eof = true
@@ -117,4 +153,26 @@ func (t *lineTail) lastLine(bom int) (line, length int64) {
 		length -= int64(bom)
 	}
 	return line, length
+}
+
+// lineEndings watches for a carriage return that no line feed follows, the
+// mark of CR-only line endings, across reads.
+type lineEndings struct {
+	seen    bool
+	pending bool // the last byte observed is a CR
+}
+
+func (e *lineEndings) observe(p []byte) {
+	for len(p) > 0 && !e.seen {
+		if e.pending {
+			e.pending = false
+			e.seen = p[0] != '\n'
+			continue
+		}
+		i := bytes.IndexByte(p, '\r')
+		if i < 0 {
+			return
+		}
+		e.pending, p = true, p[i+1:]
+	}
 }

@@ -79,7 +79,7 @@ func ReadTableMissing(r io.Reader, columns []model.Column, missing []bool) (*Tab
 		return nil, readFailure(err, src, bom)
 	}
 	headerLine, _ := cr.FieldPos(0)
-	header, err := readHeader(record, cr, 0)
+	header, err := readHeader(record, cr, Limits{})
 	if err != nil {
 		return nil, err
 	}

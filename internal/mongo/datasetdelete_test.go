@@ -77,7 +77,7 @@ func TestDeleteDataset(t *testing.T) {
 	}
 	t.Run("a live job on another dataset does not block", func(t *testing.T) {
 		d := createDataset(t, s, "iris", "x,y\n1,2\n")
-		jobOn(t, bson.NewObjectID().Hex())
+		jobOn(t, createDataset(t, s, "other", "x,y\n1,2\n").ID)
 		if err := s.DeleteDataset(ctx, d.ID); err != nil {
 			t.Fatal(err)
 		}

@@ -15,7 +15,8 @@ const (
 	MaxDatasetLimit     = 200
 )
 
-// ListDatasets implements model.DatasetStore. Datasets come newest first,
+// ListDatasets implements model.DatasetStore. The columns are never read:
+// the store sends only the summary's fields. Datasets come newest first,
 // ordered by (created_at, id) so that pages neither skip nor repeat
 // datasets created in the same millisecond. A limit of 0 or less means
 // DefaultDatasetLimit; more than MaxDatasetLimit means MaxDatasetLimit.
@@ -42,11 +43,12 @@ func (s *Store) ListDatasets(ctx context.Context, limit int, cursor string) (*mo
 	// One more than the page tells whether there is a next page.
 	cur, err := s.db.Collection(collDatasets).Find(ctx, filter, options.Find().
 		SetSort(bson.D{{Key: "created_at", Value: -1}, {Key: "_id", Value: -1}}).
-		SetLimit(int64(limit)+1))
+		SetLimit(int64(limit)+1).
+		SetProjection(bson.D{{Key: "columns", Value: 0}}))
 	if err != nil {
 		return nil, storeErr("list datasets", err)
 	}
-	datasets := []*model.Dataset{}
+	datasets := []*model.DatasetSummary{}
 	if err := cur.All(ctx, &datasets); err != nil {
 		return nil, storeErr("list datasets", err)
 	}

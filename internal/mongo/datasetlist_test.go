@@ -55,6 +55,23 @@ func TestListDatasets(t *testing.T) {
 			t.Fatalf("listed %v, want %v", got, want)
 		}
 	})
+	t.Run("a listing summarizes each dataset without its columns", func(t *testing.T) {
+		s := newStore(t)
+		d := createDataset(t, s, "wide", "a,b,c\n1,2,3\n")
+		p, err := s.ListDatasets(ctx, 0, "")
+		if err != nil || len(p.Datasets) != 1 {
+			t.Fatalf("page %+v, err %v", p, err)
+		}
+		want := model.DatasetSummary{ID: d.ID, Name: "wide", Rows: 1, ColumnCount: 3, SizeBytes: d.SizeBytes,
+			SHA256: d.SHA256, CreatedAt: d.CreatedAt}
+		if got := *p.Datasets[0]; !reflect.DeepEqual(got, want) {
+			t.Fatalf("summary %+v, want %+v", got, want)
+		}
+		got, err := s.Dataset(ctx, d.ID)
+		if err != nil || len(got.Columns) != 3 || got.Columns[2].Name != "c" {
+			t.Fatalf("the dataset itself: %+v, %v; want its three columns", got, err)
+		}
+	})
 	t.Run("a page holding the rest has no next cursor", func(t *testing.T) {
 		p, err := s.ListDatasets(ctx, 0, "")
 		if err != nil || len(p.Datasets) != len(want) || p.NextCursor != "" {

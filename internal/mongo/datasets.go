@@ -30,6 +30,13 @@ func (s *Store) Dataset(ctx context.Context, id string) (*model.Dataset, error) 
 	return &d, nil
 }
 
+// datasetDoc is a dataset's document: the dataset and what a listing
+// shows of it instead of its columns (see ListDatasets).
+type datasetDoc struct {
+	*model.Dataset `bson:",inline"`
+	ColumnCount    int `bson:"column_count"`
+}
+
 // InsertDataset stores a new dataset document. It fills an empty ID with a
 // fresh one and a zero CreatedAt with the current time. CodeConflict when
 // the id is taken. It writes no file: CreateDataset is the upload; this is
@@ -42,7 +49,7 @@ func (s *Store) InsertDataset(ctx context.Context, d *model.Dataset) error {
 		d.CreatedAt = s.now()
 	}
 	d.CreatedAt = utcMillis(d.CreatedAt)
-	err := s.insert(ctx, collDatasets, d)
+	err := s.insert(ctx, collDatasets, datasetDoc{Dataset: d, ColumnCount: len(d.Columns)})
 	if mongo.IsDuplicateKeyError(err) {
 		return model.Errorf(model.CodeConflict, "dataset %s already exists", d.ID)
 	}

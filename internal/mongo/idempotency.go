@@ -47,6 +47,10 @@ func (s *Store) createIdempotent(ctx context.Context, job *model.Job, idem *mode
 				s.releaseKey(ctx, idem.Key, job.ID)
 				return nil, false, storeErr("create job", err)
 			}
+			if err := s.keepIfDatasetUsable(ctx, job); err != nil {
+				s.releaseKey(ctx, idem.Key, job.ID)
+				return nil, false, err
+			}
 			return job, true, nil
 		}
 		if !mongo.IsDuplicateKeyError(err) {

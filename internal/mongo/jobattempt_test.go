@@ -14,7 +14,7 @@ import (
 func TestStartAttempt(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s := newStore(t)
+	s := newJobStore(t)
 	first := time.Date(2026, 1, 2, 3, 4, 5, 678_901_234, time.UTC)
 
 	t.Run("each start counts an attempt and the first start time stays", func(t *testing.T) {
@@ -90,7 +90,7 @@ func TestStartAttempt(t *testing.T) {
 func TestFencing(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s := newStore(t)
+	s := newJobStore(t)
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
 	job := createJob(t, s, trainJob("iris"))

@@ -14,7 +14,7 @@ func scoreJob(name string) *model.Job {
 	return &model.Job{
 		Type: model.JobScore,
 		Request: model.JobRequest{
-			Type: model.JobScore, Model: name, Dataset: "ds1", Version: 1,
+			Type: model.JobScore, Model: name, Dataset: jobDataset, Version: 1,
 		},
 	}
 }
@@ -22,7 +22,7 @@ func scoreJob(name string) *model.Job {
 func TestDeleteJob(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s := newStore(t)
+	s := newJobStore(t)
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
 	// finish runs job to the end with status.

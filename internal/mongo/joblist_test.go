@@ -13,7 +13,7 @@ import (
 func TestListJobs(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s := newStore(t)
+	s := newJobStore(t)
 	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
 	// Five jobs share one created_at, so pages must break ties by id.

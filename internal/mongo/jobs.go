@@ -15,7 +15,8 @@ import (
 
 // CreateJob implements model.JobStore. It stores job as a fresh queued job:
 // it sets ID, CreatedAt and Status and clears what only the worker sets.
-// With idem the key is claimed first (see createIdempotent).
+// With idem the key is claimed first (see createIdempotent). A job whose
+// dataset is deleted meanwhile is taken back (see DeleteDataset).
 func (s *Store) CreateJob(ctx context.Context, job *model.Job, idem *model.Idempotency) (*model.Job, bool, error) {
 	job.ID = bson.NewObjectID().Hex()
 	job.Status = model.StatusQueued
@@ -30,6 +31,9 @@ func (s *Store) CreateJob(ctx context.Context, job *model.Job, idem *model.Idemp
 	}
 	if err := s.insert(ctx, collJobs, job); err != nil {
 		return nil, false, storeErr("create job", err)
+	}
+	if err := s.keepIfDatasetUsable(ctx, job); err != nil {
+		return nil, false, err
 	}
 	return job, true, nil
 }

@@ -16,10 +16,24 @@ func trainJob(name string) *model.Job {
 	return &model.Job{
 		Type: model.JobTrain,
 		Request: model.JobRequest{
-			Type: model.JobTrain, Model: name, Dataset: "ds1",
+			Type: model.JobTrain, Model: name, Dataset: jobDataset,
 			Target: "species", Algorithm: "random_forest",
 		},
 	}
+}
+
+// jobDataset is the dataset of trainJob's jobs.
+const jobDataset = "ds1"
+
+// newJobStore is newStore holding the dataset jobDataset, which a job
+// needs to be created.
+func newJobStore(tb testing.TB) *Store {
+	tb.Helper()
+	s := newStore(tb)
+	if err := s.InsertDataset(context.Background(), &model.Dataset{ID: jobDataset, Name: "ds1"}); err != nil {
+		tb.Fatal(err)
+	}
+	return s
 }
 
 func createJob(tb testing.TB, s *Store, job *model.Job) *model.Job {
@@ -34,7 +48,7 @@ func createJob(tb testing.TB, s *Store, job *model.Job) *model.Job {
 func TestCreateJob(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s := newStore(t)
+	s := newJobStore(t)
 
 	t.Run("a new job is stored queued and reads back equal", func(t *testing.T) {
 		job, created, err := s.CreateJob(ctx, trainJob("iris"), nil)
@@ -93,7 +107,7 @@ func TestCreateJob(t *testing.T) {
 func TestDeleteQueuedJob(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s := newStore(t)
+	s := newJobStore(t)
 
 	queued := createJob(t, s, trainJob("iris"))
 	running := createJob(t, s, trainJob("iris"))
@@ -115,7 +129,7 @@ func TestDeleteQueuedJob(t *testing.T) {
 func TestCancelJob(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s := newStore(t)
+	s := newJobStore(t)
 	now := time.Date(2026, 1, 2, 3, 4, 5, 678_901_234, time.UTC)
 
 	t.Run("a queued job is canceled at once", func(t *testing.T) {
@@ -192,7 +206,7 @@ func keyFor(key, request string) *model.Idempotency {
 func TestCreateJobIdempotency(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s := newStore(t)
+	s := newJobStore(t)
 
 	t.Run("the same key and request return the first job", func(t *testing.T) {
 		first, created, err := s.CreateJob(ctx, trainJob("iris"), keyFor("k1", "r"))

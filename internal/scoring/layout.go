@@ -36,7 +36,8 @@ type feature struct {
 
 // NewLayout lays out the scoring of a dataset whose header has the columns
 // dataset (model.Dataset.Columns, in file order) with p. Every feature of
-// p must be a dataset column, and a number feature a number column: else a
+// p must be a dataset column, and a number feature a number (or all-empty)
+// column: else a
 // *model.Error with CodeInvalid naming it. The output columns are
 // model.ScoreOutputColumns's, whose error NewLayout returns.
 func NewLayout(dataset []model.Column, p model.Predictor, includeInput bool) (*Layout, error) {
@@ -52,7 +53,7 @@ func NewLayout(dataset []model.Column, p model.Predictor, includeInput bool) (*L
 		switch {
 		case !ok:
 			return nil, model.Errorf(model.CodeInvalid, "the dataset has no column %q, a feature of the model", f.Name)
-		case f.Type == model.ColumnNumber && dataset[at].Type != model.ColumnNumber:
+		case f.Type == model.ColumnNumber && dataset[at].Type == model.ColumnString:
 			return nil, model.Errorf(model.CodeInvalid, "column %q holds text (type %s); the model needs numbers", f.Name, dataset[at].Type)
 		}
 		str := f.Type == model.ColumnString

@@ -67,6 +67,11 @@ func TestNewLayoutRejectsADatasetThatDoesNotFit(t *testing.T) {
 	if _, err := NewLayout(clash, irisForest(t), false); err != nil {
 		t.Fatalf("a column named prediction, input not included: %v", err)
 	}
+	empty := slices.Clone(iris)
+	empty[1].Type = model.ColumnEmpty
+	if _, err := NewLayout(empty, irisForest(t), false); err != nil {
+		t.Fatalf("an all-empty column for a number feature (its cells are missing values): %v", err)
+	}
 }
 
 func TestColumnsIsACopy(t *testing.T) {
