@@ -118,7 +118,7 @@ func (a *Async) Flush() {
 
 // Close writes every line waiting and stops the goroutine. Lines taken
 // afterwards are written directly.
-func (a *Async) Close() error {
+func (a *Async) Close() {
 	a.mu.Lock()
 	a.closed = true
 	a.room.Broadcast()
@@ -126,7 +126,6 @@ func (a *Async) Close() error {
 	a.kick()
 	<-a.done
 	a.timer.Stop()
-	return nil
 }
 
 // kick wakes the writer, without waiting.
