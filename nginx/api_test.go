@@ -39,6 +39,7 @@ func startAPI(tb testing.TB, env map[string]string) *apiServer {
 		"MLSERVE_REDIS_ADDR":     testenv.Redis(tb),
 		"MLSERVE_AUTH_ENABLED":   "false",
 		"MLSERVE_LOG_LEVEL":      "warn",
+		"MLSERVE_OPS_ADDR":       "", // the worker's probes are not what this tests
 	}
 	maps.Copy(settings, env)
 	cfg, err := config.Load(nil, func(k string) string { return settings[k] }, config.Name("nginx test"), config.Output(io.Discard))

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"gitlab.com/mlserve/mlserve/internal/metrics/metricstest"
 	"gitlab.com/mlserve/mlserve/internal/testenv"
 )
 
@@ -84,6 +85,7 @@ func TestAPIAndWorkerRunAgainstRealStores(t *testing.T) {
 		"MLSERVE_MONGO_DATABASE": mongo.Database,
 		"MLSERVE_REDIS_ADDR":     redis.Addr,
 		"MLSERVE_AUTH_KEYS":      "ci:" + hex.EncodeToString(sum[:]) + ":read",
+		"MLSERVE_OPS_ADDR":       "127.0.0.1:0",
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -91,13 +93,40 @@ func TestAPIAndWorkerRunAgainstRealStores(t *testing.T) {
 	apiOut, apiLog := io.Pipe()
 	apiDone := make(chan error, 1)
 	go func() { apiDone <- run(ctx, []string{"mlserve", "api"}, getenv, apiLog, io.Discard); apiLog.Close() }()
+	workerOut, workerLog := io.Pipe()
 	workerDone := make(chan error, 1)
-	go func() { workerDone <- run(ctx, []string{"mlserve", "worker"}, getenv, io.Discard, io.Discard) }()
+	go func() {
+		workerDone <- run(ctx, []string{"mlserve", "worker"}, getenv, workerLog, io.Discard)
+		workerLog.Close()
+	}()
 
-	addr := listenAddr(t, apiOut)
+	addr := listenAddr(t, apiOut, "api listening")
 	go io.Copy(io.Discard, apiOut)
 	url := "http://" + addr
 	waitStatus(t, url+"/readyz", "", http.StatusOK)
+	ops := "http://" + listenAddr(t, workerOut, "ops listening")
+	go io.Copy(io.Discard, workerOut)
+	waitStatus(t, ops+"/readyz", "", http.StatusOK)
+
+	t.Run("each role serves its own metrics, open", func(t *testing.T) {
+		for _, c := range []struct {
+			url    string
+			family string
+		}{
+			{url, "mlserve_http_requests_total"},
+			{url, "mlserve_models_cached"},
+			{ops, "mlserve_jobs_total"},
+			{ops, "mlserve_queue_tasks"},
+			{ops, "mlserve_build_info"},
+		} {
+			if s := scrape(t, c.url); s.Series(c.family) == 0 {
+				t.Errorf("%s/metrics has no %s", c.url, c.family)
+			}
+		}
+		if got := statusOf(t, ops+"/healthz", ""); got != http.StatusOK {
+			t.Errorf("worker /healthz: %d", got)
+		}
+	})
 
 	t.Run("a request without a key is 401 and with a read key 200", func(t *testing.T) {
 		if got := statusOf(t, url+"/v1/jobs", ""); got != http.StatusUnauthorized {
@@ -128,8 +157,10 @@ func TestAPIAndWorkerRunAgainstRealStores(t *testing.T) {
 	t.Run("readyz says 503 while redis is down and recovers after", func(t *testing.T) {
 		redis.Stop()
 		waitStatus(t, url+"/readyz", "", http.StatusServiceUnavailable)
+		waitStatus(t, ops+"/readyz", "", http.StatusServiceUnavailable)
 		redis.Start()
 		waitStatus(t, url+"/readyz", "", http.StatusOK)
+		waitStatus(t, ops+"/readyz", "", http.StatusOK)
 	})
 
 	cancel()
@@ -145,17 +176,17 @@ func TestAPIAndWorkerRunAgainstRealStores(t *testing.T) {
 	}
 }
 
-// listenAddr reads the api's JSON log until it says where it listens.
-func listenAddr(tb testing.TB, log io.Reader) string {
+// listenAddr reads a role's JSON log until msg says where it listens.
+func listenAddr(tb testing.TB, log io.Reader, msg string) string {
 	tb.Helper()
-	re := regexp.MustCompile(`"msg":"api listening".*"addr":"([^"]+)"`)
+	re := regexp.MustCompile(`"msg":"` + msg + `".*"addr":"([^"]+)"`)
 	lines := bufio.NewScanner(log)
 	for lines.Scan() {
 		if m := re.FindStringSubmatch(lines.Text()); m != nil {
 			return m[1]
 		}
 	}
-	tb.Fatalf("api never logged its address")
+	tb.Fatalf("no %q in the log", msg)
 	return ""
 }
 
@@ -185,4 +216,18 @@ func waitStatus(tb testing.TB, url, key string, want int) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// scrape reads url's /metrics, parsed by Prometheus's parser.
+func scrape(tb testing.TB, url string) metricstest.Scrape {
+	tb.Helper()
+	resp, err := http.Get(url + "/metrics")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		tb.Fatalf("GET %s/metrics: %d", url, resp.StatusCode)
+	}
+	return metricstest.Parse(tb, resp.Body)
 }

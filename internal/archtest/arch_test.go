@@ -41,15 +41,25 @@ func TestDependenciesPointInward(t *testing.T) {
 	}
 }
 
-func TestOnlyConfigImportsViper(t *testing.T) {
+// owners are the libraries that one package alone may import, with it.
+var owners = map[string]string{
+	"github.com/spf13/viper":               "internal/config",
+	"github.com/prometheus/client_golang/": "internal/metrics",
+}
+
+func TestOnlyTheirOwnersImportViperAndClientGolang(t *testing.T) {
 	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}} {{join .Imports " "}}`, module+"/...").Output()
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		pkg, imports, _ := strings.Cut(line, " ")
-		if strings.Contains(" "+imports+" ", " github.com/spf13/viper ") && pkg != module+"/internal/config" {
-			t.Errorf("%s imports viper; only internal/config may", pkg)
+		for _, imp := range strings.Fields(imports) {
+			for lib, owner := range owners {
+				if (imp == strings.TrimSuffix(lib, "/") || strings.HasPrefix(imp, lib)) && pkg != module+"/"+owner {
+					t.Errorf("%s imports %s; only %s may", pkg, imp, owner)
+				}
+			}
 		}
 	}
 }

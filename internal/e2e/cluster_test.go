@@ -52,6 +52,7 @@ func newCluster(tb testing.TB) *cluster {
 		"MLSERVE_MONGO_DATABASE": "e2e_" + hex.EncodeToString(random[:]),
 		"MLSERVE_REDIS_ADDR":     c.redis.Addr,
 		"MLSERVE_HTTP_ADDR":      "127.0.0.1:0",
+		"MLSERVE_OPS_ADDR":       "127.0.0.1:0", // every worker its own port
 		"MLSERVE_AUTH_ENABLED":   "false",
 		"MLSERVE_LOG_LEVEL":      "info",
 		"MLSERVE_LOG_FORMAT":     "json",
