@@ -3,6 +3,7 @@ package api
 import (
 	"bufio"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -82,7 +83,9 @@ func newTestEnv(tb testing.TB, edit ...func(*Deps)) *testEnv {
 	e.models.set("iris", 1, &fakePredictor{features: irisFeatures, classes: irisClasses, probs: true})
 	e.models.set("iris", 2, &fakePredictor{features: append(irisFeatures, num("petal_ratio")), classes: irisClasses})
 	e.deps = Deps{
-		Logger:   slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Logger: slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		AccessLog: NewAccessLog(lineWriter{e.logs}, AccessLogOptions{Format: "json", Level: slog.LevelDebug,
+			Attrs: []slog.Attr{slog.String("role", "api")}}),
 		Jobs:     e.jobs,
 		Datasets: e.datasets,
 		Versions: e.versions,
@@ -100,6 +103,12 @@ func newTestEnv(tb testing.TB, edit ...func(*Deps)) *testEnv {
 	e.handler = NewServer(e.deps)
 	return e
 }
+
+// lineWriter writes every line at once, so a test reads it as soon as the
+// request is served.
+type lineWriter struct{ w io.Writer }
+
+func (l lineWriter) WriteLine(line []byte, keep bool) { _, _ = l.w.Write(line) }
 
 // do serves one request. A non-empty body is sent as application/json
 // unless headers set another Content-Type; headers are name, value pairs.

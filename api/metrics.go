@@ -1,44 +1,14 @@
 package api
 
 import (
+	"io"
 	"log/slog"
 	"net/http"
 	"sync"
-	"time"
-
-	"github.com/go-chi/chi/v5"
 
 	"gitlab.com/mlserve/mlserve/internal/metrics"
 	"gitlab.com/mlserve/mlserve/model"
 )
-
-// routeUnmatched labels requests no route matched: their paths are the
-// client's to invent, so they share one series.
-const routeUnmatched = "unmatched"
-
-// countRequests counts every request in h by chi route pattern, method and
-// status. The pattern is read after the handler ran, once chi has routed.
-func countRequests(h *metrics.HTTP) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			start := time.Now()
-			sw := statusWriters.Get().(*statusWriter)
-			sw.ResponseWriter, sw.status = w, 0
-			next.ServeHTTP(sw, r)
-			status := sw.status
-			sw.ResponseWriter = nil
-			statusWriters.Put(sw)
-			if status == 0 {
-				status = http.StatusOK // the handler wrote nothing
-			}
-			route := chi.RouteContext(r.Context()).RoutePattern()
-			if route == "" {
-				route = routeUnmatched
-			}
-			h.Observe(route, knownMethod(r.Method), status, time.Since(start))
-		})
-	}
-}
 
 // knownMethod is r.Method if it is one of HTTP's, else "other": a method
 // is a client's to invent too.
@@ -51,11 +21,14 @@ func knownMethod(m string) string {
 	return "other"
 }
 
-// statusWriter records the status a handler sends. It unwraps, so
-// http.ResponseController (deadlines, flushes) reaches the connection.
+// statusWriter records the status a handler sends, the bytes it wrote and
+// the first write that failed. It unwraps, so http.ResponseController
+// (deadlines, flushes) reaches the connection.
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	bytes  int
+	err    error
 }
 
 var statusWriters = sync.Pool{New: func() any { return new(statusWriter) }}
@@ -71,8 +44,35 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
-	return w.ResponseWriter.Write(b)
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += n
+	if err != nil && w.err == nil {
+		w.err = err
+	}
+	return n, err
 }
+
+// ReadFrom keeps io.Copy's sendfile path to the connection.
+func (w *statusWriter) ReadFrom(src io.Reader) (int64, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	var n int64
+	var err error
+	if rf, ok := w.ResponseWriter.(io.ReaderFrom); ok {
+		n, err = rf.ReadFrom(src)
+	} else {
+		n, err = io.Copy(struct{ io.Writer }{w.ResponseWriter}, src)
+	}
+	w.bytes += int(n)
+	if err != nil && w.err == nil {
+		w.err = err
+	}
+	return n, err
+}
+
+// Status is the status sent so far, 0 before any: recoverPanic asks.
+func (w *statusWriter) Status() int { return w.status }
 
 // Flush implements http.Flusher for handlers that stream.
 func (w *statusWriter) Flush() {

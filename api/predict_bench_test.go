@@ -77,6 +77,35 @@ func BenchmarkNativePredict(b *testing.B) {
 	}
 }
 
+// BenchmarkOIPInfer is BenchmarkNativePredict's request over the Open
+// Inference Protocol: one [1, 4] FP64 tensor, and four tensors of one
+// feature each.
+func BenchmarkOIPInfer(b *testing.B) {
+	for _, bc := range []struct {
+		name, path string
+		body       []byte
+	}{
+		{"matrix", "/v2/models/iris/infer", []byte(`{"inputs":[{"name":"input","shape":[1,4],"datatype":"FP64","data":[5.1,3.5,1.4,0.2]}]}`)},
+		{"per_feature", "/v2/models/iris/infer", []byte(`{"inputs":[{"name":"sepal_length","shape":[1],"datatype":"FP64","data":[5.1]},` +
+			`{"name":"sepal_width","shape":[1],"datatype":"FP64","data":[3.5]},{"name":"petal_length","shape":[1],"datatype":"FP64","data":[1.4]},` +
+			`{"name":"petal_width","shape":[1],"datatype":"FP64","data":[0.2]}]}`)},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			e := newTestEnv(b, withKeys, func(d *Deps) {
+				d.Logger = slog.New(slog.NewJSONHandler(io.Discard, nil))
+			})
+			irisFeatures := e.models.predictors[predictorKey("iris", 1)].Features()
+			e.models.set("iris", 1, benchPredictor{features: irisFeatures})
+			benchRequest(b, e.handler, bc.path, bc.body, "Bearer "+predictKey)
+			b.ReportAllocs()
+			b.SetBytes(int64(len(bc.body)))
+			for b.Loop() {
+				benchRequest(b, e.handler, bc.path, bc.body, "Bearer "+predictKey)
+			}
+		})
+	}
+}
+
 func BenchmarkBareHandler(b *testing.B) {
 	fixed := []byte(`{"model":"iris","version":1,"predictions":["setosa"]}` + "\n")
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -29,7 +29,7 @@ func recoverPanic(logger *slog.Logger) func(http.Handler) http.Handler {
 					"panic", fmt.Sprint(v),
 					"stack", string(debug.Stack()))
 				// A response already under way cannot become a problem;
-				// accessLog's writer knows whether one started.
+				// observe's writer knows whether one started.
 				if sw, ok := w.(interface{ Status() int }); ok && sw.Status() != 0 {
 					return
 				}

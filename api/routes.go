@@ -72,11 +72,12 @@ func routes(d Deps) http.Handler {
 	)
 
 	r := chi.NewRouter()
+	var httpMetrics *metrics.HTTP
 	if d.Metrics != nil {
-		r.Use(countRequests(d.Metrics.HTTP))
+		httpMetrics = d.Metrics.HTTP
 		native.p, oip.p = d.Metrics.Predictions, d.Metrics.Predictions
 	}
-	r.Use(withRequestID, accessLog(logger), recoverPanic(logger), headAsGet)
+	r.Use(withRequestID, observe(httpMetrics, d.AccessLog), recoverPanic(logger), headAsGet)
 	r.NotFound(handleNotFound(logger))
 
 	r.Method(http.MethodGet, "/healthz", handleHealthz())

@@ -11,8 +11,8 @@ import (
 	"gitlab.com/mlserve/mlserve/model"
 )
 
-// Deps is everything the API needs. Every field but Checks and Now is
-// required; Logger may be nil to discard logs.
+// Deps is everything the API needs. Every field but Checks, Now and those
+// read "when set" is required; Logger may be nil to discard logs.
 type Deps struct {
 	Logger   *slog.Logger
 	Jobs     model.JobStore
@@ -47,6 +47,8 @@ type Deps struct {
 	// Metrics, when set, counts requests and predictions and is served at
 	// /metrics.
 	Metrics *metrics.Set
+	// AccessLog, when set, has a line for every request but /healthz.
+	AccessLog *AccessLog
 	// Events, when set, is told of every alias set or deleted and every
 	// version deleted, so the API replicas' model caches update at once
 	// rather than on their next refresh.
@@ -64,7 +66,7 @@ type Check struct {
 }
 
 // NewServer returns the API's handler: every route of routes.go behind the
-// request-id, access-log and panic-recovery middleware.
+// request-id, metrics and access-log, and panic-recovery middleware.
 func NewServer(d Deps) http.Handler {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)

@@ -69,7 +69,7 @@ func startAPI(tb testing.TB, env map[string]string) *apiServer {
 	}
 	var wg sync.WaitGroup
 	errs := make([]error, 2)
-	wg.Go(func() { errs[0] = app.ServeAPI(ctx, cfg, b, ln, logger.With("role", "api")) })
+	wg.Go(func() { errs[0] = app.ServeAPI(ctx, cfg, b, ln, logger.With("role", "api"), &logs) })
 	wg.Go(func() { errs[1] = app.RunWorker(ctx, cfg, b, handlers, logger.With("role", "worker")) })
 	s := &apiServer{Addr: ln.Addr().String(), URL: "http://" + ln.Addr().String()}
 	s.Stop = sync.OnceFunc(func() {

@@ -62,7 +62,7 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 	errs := make([]error, 2)
 	wg.Go(func() {
 		defer cancel()
-		errs[0] = app.ServeAPI(ctx, cfg, b, ln, logger.With("role", "api"))
+		errs[0] = app.ServeAPI(ctx, cfg, b, ln, logger.With("role", "api"), stderr)
 	})
 	wg.Go(func() {
 		defer cancel()

@@ -50,7 +50,7 @@ func runAPI(ctx context.Context, args []string, getenv func(string) string, stdo
 		if err != nil {
 			return fmt.Errorf("listen on %s: %w", cfg.HTTP.Addr, err)
 		}
-		return app.ServeAPI(ctx, cfg, b, ln, logger)
+		return app.ServeAPI(ctx, cfg, b, ln, logger, stdout)
 	})
 }
 

@@ -2,12 +2,14 @@ package app
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"net"
 
 	"gitlab.com/mlserve/mlserve/api"
 	"gitlab.com/mlserve/mlserve/internal/config"
 	"gitlab.com/mlserve/mlserve/internal/learners"
+	"gitlab.com/mlserve/mlserve/internal/logx"
 	"gitlab.com/mlserve/mlserve/internal/modelcache"
 	"gitlab.com/mlserve/mlserve/internal/redisx"
 	"gitlab.com/mlserve/mlserve/internal/tasks"
@@ -16,7 +18,10 @@ import (
 // ServeAPI serves the HTTP API on ln until ctx is done, then shuts down
 // gracefully, letting in-flight requests finish within the configured time.
 // The Open Inference Protocol's server metadata reports b's build version.
-func ServeAPI(ctx context.Context, cfg *config.Config, b *Backends, ln net.Listener, logger *slog.Logger) error {
+// The access log (log.access) goes to access, the process's log output,
+// through a buffer written asynchronously, and is flushed when ServeAPI
+// returns.
+func ServeAPI(ctx context.Context, cfg *config.Config, b *Backends, ln net.Listener, logger *slog.Logger, access io.Writer) error {
 	queue := tasks.NewQueue(b.Redis, tasks.OptionsFrom(cfg.Jobs))
 	defer queue.Close()
 	models := modelcache.New(modelcache.Options{
@@ -37,6 +42,17 @@ func ServeAPI(ctx context.Context, cfg *config.Config, b *Backends, ln net.Liste
 		models.Run(ctx) // refreshes the cache until the API stops
 	}()
 	defer func() { stop(); <-refreshed }()
+	var accessLog *api.AccessLog
+	if cfg.Log.Access {
+		level, err := logx.ParseLevel(cfg.Log.Level)
+		if err != nil {
+			return err
+		}
+		out := logx.NewAsync(access)
+		defer out.Close()
+		accessLog = api.NewAccessLog(out, api.AccessLogOptions{Format: cfg.Log.Format, Level: level,
+			Attrs: []slog.Attr{slog.String("role", "api")}})
+	}
 	h := api.NewServer(api.Deps{
 		Logger:   logger,
 		Jobs:     b.jobStore(),
@@ -59,6 +75,7 @@ func ServeAPI(ctx context.Context, cfg *config.Config, b *Backends, ln net.Liste
 		IdempotencyTTL: cfg.Jobs.IdempotencyTTL,
 		WriteTimeout:   cfg.HTTP.WriteTimeout,
 		Metrics:        b.Metrics,
+		AccessLog:      accessLog,
 		Version:        b.Build.Version,
 	})
 	srv := api.NewHTTPServer(cfg.HTTP, h, logger)

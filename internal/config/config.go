@@ -122,6 +122,7 @@ type Cache struct {
 type Log struct {
 	Level  string // log.level: debug, info, warn, error
 	Format string // log.format: json or text
+	Access bool   // log.access: the API's access log
 }
 
 // Metrics configures the Prometheus families every process exports.

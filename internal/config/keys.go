@@ -159,6 +159,8 @@ func table() []key {
 			enum("debug", "info", "warn", "error"), func(c *Config) *string { return &c.Log.Level }),
 		field("log.format", "json", "text", "json or text",
 			enum("json", "text"), func(c *Config) *string { return &c.Log.Format }),
+		field("log.access", "true", "false", "the API's access log: a line per request (at level info; 5xx and failed writes at error)",
+			boolean(), func(c *Config) *bool { return &c.Log.Access }),
 
 		field("metrics.enabled", "true", "false", "count requests, predictions, loads and jobs, and serve them at /metrics",
 			boolean(), func(c *Config) *bool { return &c.Metrics.Enabled }),
