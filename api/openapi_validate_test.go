@@ -163,6 +163,9 @@ func checkUndocumented(tb testing.TB, what string, r *http.Request, rec *recordi
 }
 
 func init() {
+	// /docs's page and script are text; kin-openapi knows only text/plain.
+	openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.PlainBodyDecoder)
+	openapi3filter.RegisterBodyDecoder("text/javascript", openapi3filter.PlainBodyDecoder)
 	// NDJSON, which kin-openapi has no decoder for, must be one JSON
 	// value a line.
 	openapi3filter.RegisterBodyDecoder(mediaNDJSON, func(body io.Reader, _ http.Header, _ *openapi3.SchemaRef, _ openapi3filter.EncodingFn) (any, error) {
