@@ -100,7 +100,9 @@ func newTestEnv(tb testing.TB, edit ...func(*Deps)) *testEnv {
 	for _, f := range edit {
 		f(&e.deps)
 	}
-	e.handler = NewServer(e.deps)
+	// Every request of every handler test is checked against the
+	// OpenAPI document.
+	e.handler = checkedByOpenAPI(tb, NewServer(e.deps))
 	return e
 }
 

@@ -12,11 +12,16 @@ import (
 // routes lists every route of the API and what it requires. Scopes: admin
 // may do everything; read may GET everything; predict may predict and GET
 // models (its GET rows below: predict or read; its POST rows, which
-// predict: predict only). /healthz, /readyz and /v2/health/* are open.
-// Every GET route answers HEAD too.
+// predict: predict only). The rows without a scope and /v2/health/* are
+// open (nginx does not pass /metrics on to clients). Every GET route
+// answers HEAD too.
 //
 //	GET    /healthz                                     liveness, no dependency checks
 //	GET    /readyz                                      every Check pinged; 503 names the failing ones
+//	GET    /metrics                                     Prometheus metrics (when Deps.Metrics is set)
+//	GET    /openapi.yaml                                this API's OpenAPI 3.0 document (openapi.yaml)
+//	GET    /docs                                        the document rendered by Redoc, served from the binary
+//	GET    /docs/redoc.standalone.js                    Redoc's script, for /docs
 //	POST   /v1/jobs                             admin   submit a job (Idempotency-Key)
 //	GET    /v1/jobs                             read    list jobs: type, status, model, limit, cursor
 //	GET    /v1/jobs/{id}                        read    one job
@@ -85,6 +90,9 @@ func routes(d Deps) http.Handler {
 	if d.Metrics != nil {
 		r.Method(http.MethodGet, "/metrics", d.Metrics.Handler())
 	}
+	r.Method(http.MethodGet, "/openapi.yaml", handleOpenAPI())
+	r.Method(http.MethodGet, "/docs", handleDocs())
+	r.Method(http.MethodGet, "/docs/redoc.standalone.js", handleDocsScript(logger))
 
 	r.Route("/v1", func(r chi.Router) {
 		r.Use(authenticate(logger, d.Auth))
