@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+
 	"gitlab.com/mlserve/mlserve/internal/csvdata"
 	"gitlab.com/mlserve/mlserve/internal/mongo"
 	"gitlab.com/mlserve/mlserve/internal/testenv"
@@ -114,21 +116,25 @@ func createDataset(tb testing.TB, store *mongo.Store, name string, r io.Reader) 
 	return ds
 }
 
+// dropDataset removes the iris dataset's document behind the store's
+// back, which DeleteDataset refuses while a job uses it.
+func (e *trainEnv) dropDataset(tb testing.TB) {
+	tb.Helper()
+	db := e.store.Bucket(mongo.BucketDatasets).GetFilesCollection().Database()
+	if _, err := db.Collection("datasets").DeleteOne(context.Background(), bson.D{{Key: "_id", Value: e.dataset.ID}}); err != nil {
+		tb.Fatal(err)
+	}
+}
+
 // job creates a train job of the named model on the iris dataset.
 func (e *trainEnv) job(tb testing.TB, name, alias string) *model.Job {
 	tb.Helper()
-	job, _, err := e.store.CreateJob(context.Background(), e.unstoredJob(name, alias), nil)
+	req := model.JobRequest{Type: model.JobTrain, Model: name, Dataset: e.dataset.ID, Target: "Species", Algorithm: "random_forest", SetAlias: alias}
+	job, _, err := e.store.CreateJob(context.Background(), &model.Job{Type: model.JobTrain, Request: req}, nil)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	return job
-}
-
-// unstoredJob is the job job would store: for a handler run on a dataset
-// that is gone, which the store no longer lets a job be created for.
-func (e *trainEnv) unstoredJob(name, alias string) *model.Job {
-	req := model.JobRequest{Type: model.JobTrain, Model: name, Dataset: e.dataset.ID, Target: "Species", Algorithm: "random_forest", SetAlias: alias}
-	return &model.Job{ID: "64b0000000000000000000aa", Type: model.JobTrain, Request: req}
 }
 
 func TestTrainHandler(t *testing.T) {
@@ -247,10 +253,9 @@ func TestTrainHandler(t *testing.T) {
 
 	t.Run("a job that fails before registering a version announces nothing", func(t *testing.T) {
 		e := newTrainEnv(t)
-		if err := e.store.DeleteDataset(ctx, e.dataset.ID); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := e.handler.Run(ctx, e.unstoredJob("iris", ""), &nopReporter{}); err == nil {
+		job := e.job(t, "iris", "")
+		e.dropDataset(t)
+		if _, err := e.handler.Run(ctx, job, &nopReporter{}); err == nil {
 			t.Fatal("the job succeeded without its dataset")
 		}
 		if got := e.events.list(); len(got) != 0 {
@@ -260,11 +265,10 @@ func TestTrainHandler(t *testing.T) {
 
 	t.Run("a dataset deleted before the job ran fails it without a retry", func(t *testing.T) {
 		e := newTrainEnv(t)
-		// Submission checked the dataset; a delete raced past that check.
-		if err := e.store.DeleteDataset(ctx, e.dataset.ID); err != nil {
-			t.Fatal(err)
-		}
-		job := e.unstoredJob("iris", "")
+		// The store keeps a dataset with a live job; the worker must still
+		// cope with one that is gone.
+		job := e.job(t, "iris", "")
+		e.dropDataset(t)
 		_, err := e.handler.Run(ctx, job, &nopReporter{})
 		if model.ErrorCode(err) != model.CodeNotFound || retryable(err) {
 			t.Errorf("err = %v (code %s); want a non-retryable not_found", err, model.ErrorCode(err))

@@ -1,3 +1,4 @@
 // Package archtest holds tests of the repository's shape: which packages may
-// import which, and what the production binary links.
+// import which, what the production binary links, and that no large file
+// (a build output) is tracked outside testdata/.
 package archtest
