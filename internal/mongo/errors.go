@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/x/mongo/driver"
 	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/topology"
 
 	"gitlab.com/mlserve/mlserve/model"
@@ -42,7 +43,11 @@ func unavailable(err error) bool {
 		return false // the caller gave up; the server may be fine
 	}
 	var sse topology.ServerSelectionError
+	// A pool the driver cleared after another operation's network error
+	// fails the operations queued on it with an error of its own.
+	var cleared driver.RetryablePoolError
 	return errors.As(err, &sse) ||
+		errors.As(err, &cleared) ||
 		errors.Is(err, mongo.ErrClientDisconnected) ||
 		mongo.IsNetworkError(err) ||
 		mongo.IsTimeout(err)
