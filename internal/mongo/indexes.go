@@ -49,11 +49,16 @@ func indexes() map[string][]mongo.IndexModel {
 
 // keyExpiryIndex lets MongoDB remove expired Idempotency-Keys itself.
 // FerretDB v1 does not implement TTL indexes; there the plain index
-// keyExpiryFallback serves the sweep createIdempotent runs instead.
-var (
-	keyExpiryIndex    = mongo.IndexModel{Keys: bson.D{{Key: "expires_at", Value: 1}}, Options: options.Index().SetName("expires_at_ttl").SetExpireAfterSeconds(0)}
-	keyExpiryFallback = mongo.IndexModel{Keys: bson.D{{Key: "expires_at", Value: 1}}, Options: options.Index().SetName("expires_at")}
-)
+// keyExpiryFallback serves the sweep createIdempotent runs instead. Both
+// are made per call: the driver writes into an index's options as it
+// creates it, so stores opened at once must not share them.
+func keyExpiryIndex() mongo.IndexModel {
+	return mongo.IndexModel{Keys: bson.D{{Key: "expires_at", Value: 1}}, Options: options.Index().SetName("expires_at_ttl").SetExpireAfterSeconds(0)}
+}
+
+func keyExpiryFallback() mongo.IndexModel {
+	return mongo.IndexModel{Keys: bson.D{{Key: "expires_at", Value: 1}}, Options: options.Index().SetName("expires_at")}
+}
 
 // codeNotImplemented is FerretDB's answer to an index option it lacks.
 const codeNotImplemented = 238
@@ -62,7 +67,7 @@ const codeNotImplemented = 238
 // indexes keyExpiryFallback, and then sets s.sweepKeys.
 func (s *Store) ensureKeyExpiry(ctx context.Context) error {
 	opCtx, cancel := s.op(ctx)
-	_, err := s.db.Collection(collIdempotency).Indexes().CreateOne(opCtx, keyExpiryIndex)
+	_, err := s.db.Collection(collIdempotency).Indexes().CreateOne(opCtx, keyExpiryIndex())
 	cancel()
 	var ce mongo.CommandError
 	if !errors.As(err, &ce) || ce.Code != codeNotImplemented {
@@ -70,7 +75,7 @@ func (s *Store) ensureKeyExpiry(ctx context.Context) error {
 	}
 	opCtx, cancel = s.op(ctx)
 	defer cancel()
-	_, err = s.db.Collection(collIdempotency).Indexes().CreateOne(opCtx, keyExpiryFallback)
+	_, err = s.db.Collection(collIdempotency).Indexes().CreateOne(opCtx, keyExpiryFallback())
 	s.sweepKeys = err == nil
 	return storeErr("create indexes on "+collIdempotency, err)
 }
