@@ -71,7 +71,7 @@ func (a *allowedMethods) For(path string) []string {
 	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions} {
 		match := m
 		if m == http.MethodHead {
-			match = http.MethodGet // GetHead answers HEAD on every GET route
+			match = http.MethodGet // headAsGet answers HEAD on every GET route
 		}
 		if a.flat.Match(chi.NewRouteContext(), match, path) {
 			methods = append(methods, m)

@@ -34,29 +34,20 @@ type statusWriter struct {
 var statusWriters = sync.Pool{New: func() any { return new(statusWriter) }}
 
 func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
+	w.started(code)
 	w.ResponseWriter.WriteHeader(code)
 }
 
 func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
+	w.started(http.StatusOK)
 	n, err := w.ResponseWriter.Write(b)
-	w.bytes += n
-	if err != nil && w.err == nil {
-		w.err = err
-	}
+	w.wrote(int64(n), err)
 	return n, err
 }
 
-// ReadFrom keeps io.Copy's sendfile path to the connection.
+// ReadFrom keeps the underlying writer's ReadFrom for io.Copy.
 func (w *statusWriter) ReadFrom(src io.Reader) (int64, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
+	w.started(http.StatusOK)
 	var n int64
 	var err error
 	if rf, ok := w.ResponseWriter.(io.ReaderFrom); ok {
@@ -64,11 +55,24 @@ func (w *statusWriter) ReadFrom(src io.Reader) (int64, error) {
 	} else {
 		n, err = io.Copy(struct{ io.Writer }{w.ResponseWriter}, src)
 	}
+	w.wrote(n, err)
+	return n, err
+}
+
+// started records the status of a response that starts now, unless one
+// started before.
+func (w *statusWriter) started(status int) {
+	if w.status == 0 {
+		w.status = status
+	}
+}
+
+// wrote counts n bytes written and keeps the first error.
+func (w *statusWriter) wrote(n int64, err error) {
 	w.bytes += int(n)
 	if err != nil && w.err == nil {
 		w.err = err
 	}
-	return n, err
 }
 
 // Status is the status sent so far, 0 before any: recoverPanic asks.
@@ -76,9 +80,7 @@ func (w *statusWriter) Status() int { return w.status }
 
 // Flush implements http.Flusher for handlers that stream.
 func (w *statusWriter) Flush() {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
+	w.started(http.StatusOK)
 	http.NewResponseController(w.ResponseWriter).Flush() //nolint:errcheck // as http.Flusher: nothing to report to
 }
 

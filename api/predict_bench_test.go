@@ -46,64 +46,59 @@ func benchRequest(b *testing.B, h http.Handler, path string, body []byte, auth s
 	}
 }
 
-// BenchmarkNativePredict serves a single-row native predict through the
-// whole API handler (request id, access log as JSON to io.Discard, auth
-// with a predict key, routing, decoding, response), with a trivial
-// predictor. BenchmarkBareHandler is the same request to a handler that
-// answers a fixed JSON body: the in-process side of SPEC 8's ratio.
-func BenchmarkNativePredict(b *testing.B) {
-	body := []byte(`{"instances":[{"sepal_length":5.1,"sepal_width":3.5,"petal_length":1.4,"petal_width":0.2}]}`)
-	for _, bc := range []struct {
-		name, path string
-		body       []byte
-	}{
-		{"object", "/v1/models/iris/predict", body},
-		{"array", "/v1/models/iris/predict", []byte(`{"instances":[[5.1,3.5,1.4,0.2]]}`)},
-		{"object_by_version", "/v1/models/iris/versions/1/predict", body},
-	} {
+// benchCase is one request a benchmark serves.
+type benchCase struct {
+	name, path string
+	body       []byte
+}
+
+// benchAPI serves each case through the whole API handler as production
+// builds it (request id, metrics off, the access log formatted as JSON and
+// discarded, auth with a predict key, routing, decoding, response), with
+// a trivial predictor. newTestEnv's OpenAPI checker is left out: it is the
+// tests', not the server's.
+func benchAPI(b *testing.B, cases []benchCase) {
+	for _, bc := range cases {
 		b.Run(bc.name, func(b *testing.B) {
 			e := newTestEnv(b, withKeys, func(d *Deps) {
 				d.Logger = slog.New(slog.NewJSONHandler(io.Discard, nil))
+				d.AccessLog = NewAccessLog(lineWriter{io.Discard}, AccessLogOptions{Format: "json"})
 			})
 			irisFeatures := e.models.predictors[predictorKey("iris", 1)].Features()
 			e.models.set("iris", 1, benchPredictor{features: irisFeatures})
-			benchRequest(b, e.handler, bc.path, bc.body, "Bearer "+predictKey)
+			h := NewServer(e.deps)
+			benchRequest(b, h, bc.path, bc.body, "Bearer "+predictKey)
 			b.ReportAllocs()
 			b.SetBytes(int64(len(bc.body)))
 			for b.Loop() {
-				benchRequest(b, e.handler, bc.path, bc.body, "Bearer "+predictKey)
+				benchRequest(b, h, bc.path, bc.body, "Bearer "+predictKey)
 			}
 		})
 	}
+}
+
+// BenchmarkNativePredict serves a single-row native predict (benchAPI).
+// BenchmarkBareHandler is the same request to a handler that answers a
+// fixed JSON body: the in-process side of SPEC 8's ratio.
+func BenchmarkNativePredict(b *testing.B) {
+	body := []byte(`{"instances":[{"sepal_length":5.1,"sepal_width":3.5,"petal_length":1.4,"petal_width":0.2}]}`)
+	benchAPI(b, []benchCase{
+		{"object", "/v1/models/iris/predict", body},
+		{"array", "/v1/models/iris/predict", []byte(`{"instances":[[5.1,3.5,1.4,0.2]]}`)},
+		{"object_by_version", "/v1/models/iris/versions/1/predict", body},
+	})
 }
 
 // BenchmarkOIPInfer is BenchmarkNativePredict's request over the Open
 // Inference Protocol: one [1, 4] FP64 tensor, and four tensors of one
 // feature each.
 func BenchmarkOIPInfer(b *testing.B) {
-	for _, bc := range []struct {
-		name, path string
-		body       []byte
-	}{
+	benchAPI(b, []benchCase{
 		{"matrix", "/v2/models/iris/infer", []byte(`{"inputs":[{"name":"input","shape":[1,4],"datatype":"FP64","data":[5.1,3.5,1.4,0.2]}]}`)},
 		{"per_feature", "/v2/models/iris/infer", []byte(`{"inputs":[{"name":"sepal_length","shape":[1],"datatype":"FP64","data":[5.1]},` +
 			`{"name":"sepal_width","shape":[1],"datatype":"FP64","data":[3.5]},{"name":"petal_length","shape":[1],"datatype":"FP64","data":[1.4]},` +
 			`{"name":"petal_width","shape":[1],"datatype":"FP64","data":[0.2]}]}`)},
-	} {
-		b.Run(bc.name, func(b *testing.B) {
-			e := newTestEnv(b, withKeys, func(d *Deps) {
-				d.Logger = slog.New(slog.NewJSONHandler(io.Discard, nil))
-			})
-			irisFeatures := e.models.predictors[predictorKey("iris", 1)].Features()
-			e.models.set("iris", 1, benchPredictor{features: irisFeatures})
-			benchRequest(b, e.handler, bc.path, bc.body, "Bearer "+predictKey)
-			b.ReportAllocs()
-			b.SetBytes(int64(len(bc.body)))
-			for b.Loop() {
-				benchRequest(b, e.handler, bc.path, bc.body, "Bearer "+predictKey)
-			}
-		})
-	}
+	})
 }
 
 func BenchmarkBareHandler(b *testing.B) {

@@ -62,10 +62,7 @@ func ServeAPI(ctx context.Context, cfg *config.Config, b *Backends, ln net.Liste
 		Scores:   b.Store,
 		Models:   models,
 		Events:   redisx.NewPublisher(b.Redis),
-		Checks: []api.Check{
-			{Name: "mongo", Ping: b.Store.Ping},
-			{Name: "redis", Ping: queue.Ping},
-		},
+		Checks:   b.checks(queue),
 		// Predictions need no Redis (SPEC 7): the OIP readiness of the
 		// serving path asks only for the store models load from.
 		ServingChecks:  []api.Check{{Name: "mongo", Ping: b.Store.Ping}},

@@ -10,11 +10,13 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"gitlab.com/mlserve/mlserve/api"
 	"gitlab.com/mlserve/mlserve/internal/config"
 	"gitlab.com/mlserve/mlserve/internal/metrics"
 	"gitlab.com/mlserve/mlserve/internal/modelcache"
 	"gitlab.com/mlserve/mlserve/internal/mongo"
 	"gitlab.com/mlserve/mlserve/internal/redisx"
+	"gitlab.com/mlserve/mlserve/internal/tasks"
 	"gitlab.com/mlserve/mlserve/model"
 )
 
@@ -40,6 +42,11 @@ func Open(ctx context.Context, cfg *config.Config, build Build, logger *slog.Log
 		b.Metrics = metrics.New(metrics.Options{ModelLabels: cfg.Metrics.ModelLabels, Version: build.Version, Commit: build.Commit})
 	}
 	return b, nil
+}
+
+// checks are what a role's /readyz pings: both stores.
+func (b *Backends) checks(queue *tasks.Queue) []api.Check {
+	return []api.Check{{Name: "mongo", Ping: b.Store.Ping}, {Name: "redis", Ping: queue.Ping}}
 }
 
 // jobStore is the store jobs are started and ended through: counted when

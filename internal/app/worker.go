@@ -32,7 +32,7 @@ func RunWorker(ctx context.Context, cfg *config.Config, b *Backends, handlers wo
 		polled := make(chan struct{})
 		go func() {
 			defer close(polled)
-			b.Metrics.Queue.Run(ctx, queueSnapshots(queue), queuePollEvery, logger)
+			b.Metrics.Queue.Run(ctx, func() error { return readQueues(queue, b.Metrics.Queue) }, queuePollEvery, logger)
 		}()
 		defer func() { stop(); <-polled }()
 	}
@@ -51,19 +51,13 @@ func RunWorker(ctx context.Context, cfg *config.Config, b *Backends, handlers wo
 // mlserve_queue_tasks: a few cheap Redis reads, whatever the scrape rate.
 const queuePollEvery = 5 * time.Second
 
-// queueSnapshots reads queue's sizes as metrics want them.
-func queueSnapshots(queue *tasks.Queue) func() ([]metrics.QueueSnapshot, error) {
-	return func() ([]metrics.QueueSnapshot, error) {
-		stats, err := queue.Stats()
-		if err != nil {
-			return nil, err
-		}
-		snaps := make([]metrics.QueueSnapshot, len(stats))
-		for i, s := range stats {
-			snaps[i] = metrics.QueueSnapshot{Queue: s.Queue, Tasks: s.Tasks, OldestPending: s.OldestPending}
-		}
-		return snaps, nil
+// readQueues reads queue's sizes into m.
+func readQueues(queue *tasks.Queue, m *metrics.Queue) error {
+	stats, err := queue.Stats()
+	for _, s := range stats {
+		m.Set(s.Queue, s.Tasks, s.OldestPending)
 	}
+	return err
 }
 
 // serveOps serves the worker's operations listener on ops.addr until ctx is
@@ -73,10 +67,7 @@ func serveOps(ctx context.Context, cfg *config.Config, b *Backends, queue *tasks
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s (ops.addr): %w", cfg.Ops.Addr, err)
 	}
-	h := api.NewOpsServer(logger, []api.Check{
-		{Name: "mongo", Ping: b.Store.Ping},
-		{Name: "redis", Ping: queue.Ping},
-	}, b.Metrics)
+	h := api.NewOpsServer(logger, b.checks(queue), b.Metrics)
 	httpCfg := cfg.HTTP
 	httpCfg.Addr = cfg.Ops.Addr
 	srv := api.NewHTTPServer(httpCfg, h, logger)

@@ -37,15 +37,3 @@ func mustLoad(tb testing.TB, args []string, env func(string) string, opts ...Opt
 	}
 	return c
 }
-
-// keyByName finds a key of the table.
-func keyByName(tb testing.TB, name string) key {
-	tb.Helper()
-	for _, k := range table() {
-		if k.Name == name {
-			return k
-		}
-	}
-	tb.Fatalf("no key %q", name)
-	return key{}
-}

@@ -135,8 +135,8 @@ func TestJobsAreCountedOnceWhenTheyEnd(t *testing.T) {
 
 func TestQueueGaugesHoldTheLastSnapshot(t *testing.T) {
 	m := New(Options{})
-	m.Queue.Set([]QueueSnapshot{{Queue: "train", Tasks: map[string]int{"pending": 4, "active": 1}, OldestPending: 90 * time.Second}})
-	m.Queue.Set([]QueueSnapshot{{Queue: "train", Tasks: map[string]int{"pending": 2, "active": 1}, OldestPending: 30 * time.Second}})
+	m.Queue.Set("train", map[string]int{"pending": 4, "active": 1}, 90*time.Second)
+	m.Queue.Set("train", map[string]int{"pending": 2, "active": 1}, 30*time.Second)
 	s := metricstest.Get(t, m.Handler())
 	if got := s.Value("mlserve_queue_tasks", "queue", "train", "state", "pending"); got != 2 {
 		t.Errorf("pending = %v, want 2", got)

@@ -8,16 +8,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// QueueSnapshot is one queue's task counts by state, and the age of its
-// oldest pending task.
-type QueueSnapshot struct {
-	Queue         string
-	Tasks         map[string]int
-	OldestPending time.Duration
-}
-
-// Queue is the task queue families, set from snapshots read on an interval
-// by one loop (Run), never per scrape: a scrape reads memory only.
+// Queue is the task queue families, set from what one loop (Run) reads on
+// an interval, never per scrape: a scrape reads memory only.
 type Queue struct {
 	tasks  *prometheus.GaugeVec
 	oldest *prometheus.GaugeVec
@@ -38,27 +30,26 @@ func newQueue(reg prometheus.Registerer) *Queue {
 	return q
 }
 
-// Set records snapshots.
-func (q *Queue) Set(snapshots []QueueSnapshot) {
-	for _, s := range snapshots {
-		for state, n := range s.Tasks {
-			q.tasks.WithLabelValues(s.Queue, state).Set(float64(n))
-		}
-		q.oldest.WithLabelValues(s.Queue).Set(s.OldestPending.Seconds())
+// Set records queue's task counts by state and the age of its oldest
+// pending task.
+func (q *Queue) Set(queue string, tasks map[string]int, oldestPending time.Duration) {
+	for state, n := range tasks {
+		q.tasks.WithLabelValues(queue, state).Set(float64(n))
 	}
+	q.oldest.WithLabelValues(queue).Set(oldestPending.Seconds())
 }
 
-// Run reads the queues with read every period until ctx is done. A failed
-// read keeps the last values and is logged once per outage.
-func (q *Queue) Run(ctx context.Context, read func() ([]QueueSnapshot, error), every time.Duration, logger *slog.Logger) {
+// Run calls read, which reads the queues and Sets them, every period until
+// ctx is done. A failed read keeps the last values and is logged once per
+// outage.
+func (q *Queue) Run(ctx context.Context, read func() error, every time.Duration, logger *slog.Logger) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	failing := false
 	for {
-		snaps, err := read()
+		err := read()
 		switch {
 		case err == nil:
-			q.Set(snaps)
 			failing = false
 		case !failing && ctx.Err() == nil:
 			logger.Warn("read the task queues for metrics", "err", err)

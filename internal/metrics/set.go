@@ -57,9 +57,6 @@ func (s *Set) Handler() http.Handler {
 	return promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{EnableOpenMetrics: true})
 }
 
-// Gatherer is the registry, for tests that read values.
-func (s *Set) Gatherer() prometheus.Gatherer { return s.registry }
-
 // durationBuckets resolve sub-millisecond predictions (100 µs up) and
 // still place a slow upload or training request (up to 10 s).
 var durationBuckets = []float64{

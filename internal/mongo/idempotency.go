@@ -47,8 +47,9 @@ func (s *Store) createIdempotent(ctx context.Context, job *model.Job, idem *mode
 				s.releaseKey(ctx, idem.Key, job.ID)
 				return nil, false, storeErr("create job", err)
 			}
+			// A job taken back is deleted with DeleteQueuedJob, which
+			// releases its key.
 			if err := s.keepIfDatasetUsable(ctx, job); err != nil {
-				s.releaseKey(ctx, idem.Key, job.ID)
 				return nil, false, err
 			}
 			return job, true, nil

@@ -62,9 +62,6 @@ func (s Scrape) Value(name string, labels ...string) float64 {
 	return 0
 }
 
-// Has says whether the series exists.
-func (s Scrape) Has(name string, labels ...string) bool { return s.series(name, labels) != nil }
-
 // Series is how many series family name has.
 func (s Scrape) Series(name string) int {
 	if f := s[name]; f != nil {
