@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -9,27 +8,6 @@ import (
 	"gitlab.com/mlserve/mlserve/internal/jsonx"
 	"gitlab.com/mlserve/mlserve/model"
 )
-
-// inferRequest is the protocol's inference_request. Fields the spec does
-// not define are ignored, as are parameters: mlserve defines none.
-type inferRequest struct {
-	ID      *string        `json:"id"`
-	Inputs  []inferInput   `json:"inputs"`
-	Outputs []inferOutName `json:"outputs"`
-}
-
-// inferInput is one request_input; data is parsed by tensorDecoder.
-type inferInput struct {
-	Name     string          `json:"name"`
-	Shape    []int64         `json:"shape"`
-	Datatype string          `json:"datatype"`
-	Data     json.RawMessage `json:"data"`
-}
-
-// inferOutName is one request_output.
-type inferOutName struct {
-	Name string `json:"name"`
-}
 
 // handleOIPInfer answers POST /v2/models/{name}[/versions/{version}]/infer
 // with an inference_response: the outputs requested (all by default),
@@ -50,8 +28,8 @@ func handleOIPInfer(logger *slog.Logger, models model.Models, rows int, pool *sc
 			count.failed(w, r, logger, mv, err)
 			return
 		}
-		var req inferRequest
-		if err := decodeInferRequest(sc.body, &req); err != nil {
+		req := &sc.req
+		if err := decodeInferRequest(sc.body, req); err != nil {
 			count.failed(w, r, logger, mv, err)
 			return
 		}
@@ -70,31 +48,16 @@ func handleOIPInfer(logger *slog.Logger, models model.Models, rows int, pool *sc
 		}
 		out := sc.output(pred, t.batch.Rows)
 		pred.Predict(&t.batch, out)
-		if sc.resp, err = appendInferResponse(sc.resp[:0], mv, pred, req.ID, t.batch.Rows, out, wantPred, wantProbs); err != nil {
+		if sc.resp, err = appendInferResponse(sc.resp[:0], mv, pred, req, t.batch.Rows, out, wantPred, wantProbs); err != nil {
 			count.failed(w, r, logger, mv, err)
 			return
 		}
 		h := w.Header()
-		h.Set("Content-Type", "application/json")
-		h.Set(headerModelVersion, strconv.Itoa(mv.Version))
+		h["Content-Type"] = contentTypeJSON
+		h[headerModelVersion] = []string{strconv.Itoa(mv.Version)}
 		_, _ = w.Write(sc.resp)
 		count.predicted(mv, t.batch.Rows)
 	})
-}
-
-// decodeInferRequest parses body into req: 400 for malformed JSON, a wrong
-// type of field, an empty body or no inputs.
-func decodeInferRequest(body []byte, req *inferRequest) error {
-	if len(body) == 0 {
-		return model.Errorf(model.CodeMalformed, "the request body is empty; want an inference request")
-	}
-	if err := json.Unmarshal(body, req); err != nil {
-		return decodeError(err)
-	}
-	if len(req.Inputs) == 0 {
-		return model.Errorf(model.CodeMalformed, "inputs: required, at least one input tensor")
-	}
-	return nil
 }
 
 // refusedRow is a 400 naming the first row of in that p refuses (see
@@ -132,16 +95,16 @@ func requestedOutputs(outputs []inferOutName, p model.Predictor) (pred, probs bo
 
 // appendInferResponse appends the inference_response. Predictions are
 // BYTES class labels or FP64 numbers, shape [N]; probabilities FP64 [N, C].
-func appendInferResponse(dst []byte, mv *model.ModelVersion, p model.Predictor, id *string, rows int, out *model.Output, wantPred, wantProbs bool) ([]byte, error) {
+func appendInferResponse(dst []byte, mv *model.ModelVersion, p model.Predictor, req *inferRequest, rows int, out *model.Output, wantPred, wantProbs bool) ([]byte, error) {
 	classes := p.Classes()
 	dst = append(dst, `{"model_name":`...)
 	dst = jsonx.AppendString(dst, mv.Name)
 	dst = append(dst, `,"model_version":"`...)
 	dst = strconv.AppendInt(dst, int64(mv.Version), 10)
 	dst = append(dst, '"')
-	if id != nil {
+	if req.HasID {
 		dst = append(dst, `,"id":`...)
-		dst = jsonx.AppendString(dst, *id)
+		dst = jsonx.AppendString(dst, req.ID)
 	}
 	dst = append(dst, `,"outputs":[`...)
 	if wantPred {

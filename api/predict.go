@@ -16,6 +16,10 @@ import (
 // headerModelVersion carries the version that answered a prediction.
 const headerModelVersion = "Mlserve-Model-Version"
 
+// contentTypeJSON is the Content-Type header of a prediction, set without
+// canonicalizing or allocating; handlers never modify it.
+var contentTypeJSON = []string{"application/json"}
+
 // maxPooledBytes is the largest buffer a scratch returns to its pool: one
 // huge request must not pin its buffers for the life of the process.
 const maxPooledBytes = 1 << 20
@@ -27,6 +31,7 @@ type predictScratch struct {
 	body  []byte
 	dec   instanceDecoder
 	oip   tensorDecoder
+	req   inferRequest
 	out   model.Output
 	probs []float64
 	resp  []byte
@@ -109,7 +114,6 @@ func readBody(body io.Reader, buf []byte, declared int64) ([]byte, error) {
 // probabilities appear only for a predictor that has them. Unknown model,
 // version or alias: 404.
 func handlePredict(logger *slog.Logger, models model.Models, rows int, pool *scratchPool, count predictionCounter) http.Handler {
-	contentType := []string{"application/json"}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Content-Type") != "application/json" {
 			if err := requireJSON(r); err != nil {
@@ -144,7 +148,7 @@ func handlePredict(logger *slog.Logger, models model.Models, rows int, pool *scr
 			return
 		}
 		h := w.Header()
-		h["Content-Type"] = contentType
+		h["Content-Type"] = contentTypeJSON
 		h[headerModelVersion] = []string{strconv.Itoa(mv.Version)}
 		_, _ = w.Write(sc.resp)
 		count.predicted(mv, d.batch.Rows)
