@@ -37,7 +37,7 @@ func newStoreEnv(tb testing.TB) (*testEnv, *mongo.Store) {
 }
 
 // storedFiles counts the datasets and the datasets bucket's file documents
-// and chunks.
+// and chunks, in either layout.
 func storedFiles(tb testing.TB, store *mongo.Store) (datasets int, files, chunks int64) {
 	tb.Helper()
 	ctx := context.Background()
@@ -51,6 +51,19 @@ func storedFiles(tb testing.TB, store *mongo.Store) (datasets int, files, chunks
 	}
 	if chunks, err = bucket.GetChunksCollection().CountDocuments(ctx, bson.D{}); err != nil {
 		tb.Fatal(err)
+	}
+	// And the chunks of the files in segments, a collection each.
+	db := bucket.GetFilesCollection().Database()
+	segments, err := db.ListCollectionNames(ctx, bson.D{{Key: "name", Value: bson.D{{Key: "$regex", Value: `^datasets\.seg\.`}}}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, name := range segments {
+		n, err := db.Collection(name).CountDocuments(ctx, bson.D{})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		chunks += n
 	}
 	return len(page.Datasets), files, chunks
 }
