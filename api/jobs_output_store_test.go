@@ -77,7 +77,7 @@ func storeScoreJob(tb testing.TB, store *mongo.Store, parts ...string) *model.Jo
 func TestJobOutputOnRealStore(t *testing.T) {
 	t.Parallel()
 	e, store := newStoreEnv(t)
-	// The middle part spans several GridFS chunks.
+	// The middle part spans several chunks.
 	var big strings.Builder
 	for i := 0; big.Len() < 700<<10; i++ {
 		fmt.Fprintf(&big, "%d.5,%d,versicolor,versicolor,0,0.9,0.1\n", i%10, i)
@@ -118,6 +118,11 @@ func TestJobOutputOnRealStore(t *testing.T) {
 		chunks, err := bucket.GetChunksCollection().CountDocuments(context.Background(), bson.D{})
 		if err != nil || files != 0 || chunks != 0 {
 			t.Fatalf("%d output files and %d chunks left, %v", files, chunks, err)
+		}
+		segments, err := bucket.GetFilesCollection().Database().ListCollectionNames(context.Background(),
+			bson.D{{Key: "name", Value: bson.D{{Key: "$regex", Value: `^outputs\.seg\.`}}}})
+		if err != nil || len(segments) != 0 {
+			t.Fatalf("output segments left: %v, %v", segments, err)
 		}
 	})
 }

@@ -174,7 +174,8 @@ func (e *scoreEnv) checkOutput(job *model.Job) {
 	}
 }
 
-// outputFiles counts the output files and chunks of the job in the store.
+// outputFiles counts the output files, GridFS chunks and segments of the
+// job in the store.
 func (e *scoreEnv) outputFiles(jobID string) int64 {
 	e.tb.Helper()
 	ctx := context.Background()
@@ -188,5 +189,10 @@ func (e *scoreEnv) outputFiles(jobID string) int64 {
 	if err != nil {
 		e.tb.Fatal(err)
 	}
-	return files + chunks
+	segments, err := bucket.GetFilesCollection().Database().ListCollectionNames(ctx,
+		bson.D{{Key: "name", Value: bson.D{{Key: "$regex", Value: "^" + regexp.QuoteMeta(mongo.BucketOutputs+".seg."+jobID+".")}}}})
+	if err != nil {
+		e.tb.Fatal(err)
+	}
+	return files + chunks + int64(len(segments))
 }

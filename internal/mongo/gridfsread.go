@@ -91,39 +91,34 @@ func (s *Store) openRange(ctx context.Context, bucket string, f *gridFSFile, off
 	return r, nil
 }
 
-// query opens the cursor over the chunks from next: up to last, or to the
-// end of next's segment in the segmented layout, where the cursor is
-// always sorted by _id (a segment is small enough for FerretDB to sort in
-// memory). In the GridFS layout it is sorted by n or in the order the
-// server finds them. Unsorted is what both servers give in n order in
-// practice (MongoDB walks its (files_id, n) index; FerretDB's SQLite walks
-// its table in insertion order, and a file's chunks are inserted in order),
-// and it keeps FerretDB from holding every chunk of the range in memory to
-// sort it, a whole dataset when a worker copies one; the reader checks the
-// order and asks again, sorted, when it differs.
+// query opens the cursor over the chunks from next: in the segmented
+// layout, to the end of next's segment (nextSegment); in the GridFS layout,
+// up to last, sorted by n or in the order the server finds them. Unsorted
+// is what both servers give in n order in practice (MongoDB walks its
+// (files_id, n) index; FerretDB's SQLite walks its table in insertion
+// order, and a file's chunks are inserted in order), and it keeps FerretDB
+// from holding every chunk of the range in memory to sort it, a whole
+// dataset when a worker copies one; the reader checks the order and asks
+// again, sorted, when it differs.
 func (r *chunkReader) query(sorted bool) error {
-	coll, nField := r.bucket+".chunks", "n"
-	filter := bson.D{{Key: "files_id", Value: r.file.ID}}
-	r.upTo = r.last
-	if k := r.file.SegmentChunks; k > 0 {
-		seg := r.next / k
-		coll, nField, filter, sorted = segmentColl(r.bucket, r.file.ID, seg), "_id", nil, true
-		r.upTo = min(r.last, (seg+1)*k-1)
+	if r.file.SegmentChunks > 0 {
+		return r.nextSegment()
 	}
-	filter = append(filter, bson.E{Key: nField, Value: bson.D{{Key: "$gte", Value: r.next}, {Key: "$lte", Value: r.upTo}}})
-	projection := bson.D{{Key: "data", Value: 1}}
-	if nField != "_id" {
-		projection = append(projection, bson.E{Key: "_id", Value: 0}, bson.E{Key: nField, Value: 1})
-	}
-	opts := options.Find().SetProjection(projection).SetBatchSize(r.s.chunkBatch(r.file))
+	opts := options.Find().
+		SetProjection(bson.D{{Key: "_id", Value: 0}, {Key: "n", Value: 1}, {Key: "data", Value: 1}}).
+		SetBatchSize(r.s.chunkBatch(r.file))
 	if sorted {
-		opts.SetSort(bson.D{{Key: nField, Value: 1}})
+		opts.SetSort(bson.D{{Key: "n", Value: 1}})
 	}
-	cur, err := r.s.db.Collection(coll).Find(r.ctx, filter, opts)
+	cur, err := r.s.db.Collection(r.bucket+".chunks").Find(r.ctx,
+		bson.D{
+			{Key: "files_id", Value: r.file.ID},
+			{Key: "n", Value: bson.D{{Key: "$gte", Value: r.next}, {Key: "$lte", Value: r.last}}},
+		}, opts)
 	if err != nil {
 		return storeErr("read gridfs file "+r.file.ID, err)
 	}
-	r.cur, r.sorted, r.nField = cur, sorted, nField
+	r.cur, r.sorted, r.nField, r.upTo = cur, sorted, "n", r.last
 	return nil
 }
 
@@ -137,13 +132,14 @@ type chunkReader struct {
 	sorted bool   // whether cur was asked to sort by n
 	nField string // the field of a chunk that holds its number
 	file   *gridFSFile
-	next   int64  // the number of the chunk expected next
-	upTo   int64  // the number of the last chunk cur reads
-	last   int64  // the number of the range's last chunk
-	skip   int64  // bytes before the range in chunk next; only the first has any
-	left   int64  // bytes of the range not yet returned
-	buf    []byte // unread bytes of the current chunk: a view of cur.Current
-	err    error  // sticky: io.EOF, errReaderClosed or the first failure
+	next   int64         // the number of the chunk expected next
+	upTo   int64         // the number of the last chunk cur reads
+	ahead  *segmentFetch // the query of the next segment, under way
+	last   int64         // the number of the range's last chunk
+	skip   int64         // bytes before the range in chunk next; only the first has any
+	left   int64         // bytes of the range not yet returned
+	buf    []byte        // unread bytes of the current chunk: a view of cur.Current
+	err    error         // sticky: io.EOF, errReaderClosed or the first failure
 }
 
 // Read implements io.Reader.
@@ -232,7 +228,7 @@ func (r *chunkReader) Close() error {
 		return nil
 	}
 	r.err, r.buf = errReaderClosed, nil
-	return r.closeCursor()
+	return errors.Join(r.closeCursor(), r.ahead.close(r))
 }
 
 // closeCursor closes the reader's cursor on a context of its own.
