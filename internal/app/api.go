@@ -50,6 +50,9 @@ func ServeAPI(ctx context.Context, cfg *config.Config, b *Backends, ln net.Liste
 		}
 		out := logx.NewAsync(access)
 		defer out.Close()
+		if b.Metrics != nil {
+			b.Metrics.AccessLog.CountDropped(out.Dropped)
+		}
 		accessLog = api.NewAccessLog(out, api.AccessLogOptions{Format: cfg.Log.Format, Level: level,
 			Attrs: []slog.Attr{slog.String("role", "api")}})
 	}

@@ -26,6 +26,7 @@ type Set struct {
 	Models      *Models
 	Jobs        *Jobs
 	Queue       *Queue
+	AccessLog   *AccessLog
 }
 
 // New returns a Set with every family registered, the Go and process
@@ -39,6 +40,7 @@ func New(o Options) *Set {
 		Models:      newModels(reg),
 		Jobs:        newJobs(reg),
 		Queue:       newQueue(reg),
+		AccessLog:   newAccessLog(reg),
 	}
 	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "mlserve_build_info",

@@ -43,7 +43,8 @@ type fileWriter struct {
 	chunks   int32  // chunks written
 	size     int64  // bytes accepted
 	touched  bool   // something may have reached the store
-	segments bool   // whether chunks go to segments (segmentColl)
+	segments bool   // whether chunks go to segments (segmentColl), compressed
+	frame    []byte // the compressed chunk, for segments
 	err      error  // the first failure, or errFileClosed; sticky
 }
 
@@ -101,15 +102,17 @@ func (w *fileWriter) Close() error {
 		{Key: "filename", Value: w.filename},
 	}
 	if w.segments {
-		doc = append(doc, bson.E{Key: "segment_chunks", Value: w.s.segmentChunks})
+		doc = append(doc, bson.E{Key: "segment_chunks", Value: w.s.segmentChunks},
+			bson.E{Key: "chunk_encoding", Value: chunkEncodingZstd})
 	}
 	err := w.s.insert(w.ctx, w.bucket+".files", doc)
 	return storeErr("write gridfs file "+w.id, err)
 }
 
-// flush writes the buffered chunk and empties the buffer. The driver has
-// encoded the document by the time InsertOne returns, so the buffer can be
-// reused at once.
+// flush writes the buffered chunk, compressed for a segment
+// (chunkcodec.go), and empties the buffer. The driver has encoded the
+// document by the time InsertOne returns, so the buffers can be reused at
+// once.
 func (w *fileWriter) flush() error {
 	w.touched = true
 	coll, doc := w.bucket+".chunks", bson.D{
@@ -120,7 +123,8 @@ func (w *fileWriter) flush() error {
 	}
 	if w.segments {
 		coll = segmentColl(w.bucket, w.id, int64(w.chunks)/w.s.segmentChunks)
-		doc = bson.D{{Key: "_id", Value: w.chunks}, {Key: "data", Value: bson.Binary{Data: w.buf}}}
+		w.frame = codec().encode(w.frame, w.buf)
+		doc = bson.D{{Key: "_id", Value: w.chunks}, {Key: "data", Value: bson.Binary{Data: w.frame}}}
 	}
 	err := w.s.insert(w.ctx, coll, doc)
 	if err != nil {

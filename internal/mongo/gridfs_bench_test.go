@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math/rand/v2"
+	"strconv"
 	"testing"
 	"time"
 
@@ -25,7 +27,7 @@ func BenchmarkOutputWrite(b *testing.B) {
 	ctx := context.Background()
 	s := newStore(b)
 	p := createParts(b, s, 1)[0]
-	data := outputData(benchWriteSize, "bench")
+	data := scoredRows(benchWriteSize)
 	b.SetBytes(benchBytes)
 	for b.Loop() {
 		out, err := s.CreatePartOutput(ctx, p)
@@ -50,7 +52,7 @@ func BenchmarkOutputWrite(b *testing.B) {
 func BenchmarkOutputRead(b *testing.B) {
 	s := newStore(b)
 	p := createParts(b, s, 1)[0]
-	done := complete(b, s, p, outputData(benchBytes, "bench"))
+	done := complete(b, s, p, scoredRows(benchBytes))
 	b.SetBytes(benchBytes)
 	for b.Loop() {
 		r, err := s.OpenPartOutput(context.Background(), done)
@@ -70,7 +72,7 @@ func BenchmarkOutputRead(b *testing.B) {
 // scorers do: in parts ranges, one after the other.
 func BenchmarkDatasetRangeRead(b *testing.B) {
 	s := newStore(b)
-	d := benchDataset(b, s, benchBytes)
+	d := fileDataset(b, s, scoredRows(benchBytes))
 	for _, parts := range []int64{1, 20} {
 		b.Run(fmt.Sprintf("parts=%d", parts), func(b *testing.B) {
 			b.SetBytes(d.SizeBytes)
@@ -88,7 +90,7 @@ func BenchmarkDatasetRangeRead(b *testing.B) {
 // benchBytes: the cost of finding a range's chunks, whatever its size.
 func BenchmarkDatasetRangeSmall(b *testing.B) {
 	s := newStore(b)
-	d := benchDataset(b, s, benchBytes)
+	d := fileDataset(b, s, scoredRows(benchBytes))
 	for b.Loop() {
 		readBench(b, s, d.ID, d.SizeBytes/2, 1<<10)
 	}
@@ -121,19 +123,45 @@ func readBench(b *testing.B, s *Store, id string, off, n int64) {
 	}
 }
 
-// benchDataset stores a dataset file of size bytes and its document.
-func benchDataset(tb testing.TB, s *Store, size int) *model.Dataset {
+// scoredRows returns n bytes of lines like a score job's output for iris:
+// four measurements, a class and its three probabilities, seeded. Stored
+// chunks are compressed, so what the benchmarks read and write must be as
+// varied as real rows: a repeated line would measure compression alone.
+func scoredRows(n int) []byte {
+	rng := rand.New(rand.NewPCG(1, 2))
+	classes := []string{"setosa", "versicolor", "virginica"}
+	b := make([]byte, 0, n+64)
+	for len(b) < n {
+		for range 4 {
+			b = strconv.AppendFloat(b, float64(rng.IntN(70)+10)/10, 'f', 1, 64)
+			b = append(b, ',')
+		}
+		b = append(b, classes[rng.IntN(3)]...)
+		a := rng.IntN(51)
+		c := rng.IntN(51 - a)
+		for _, votes := range []int{a, c, 50 - a - c} {
+			b = append(b, ',')
+			b = strconv.AppendFloat(b, float64(votes)/50, 'g', -1, 64)
+		}
+		b = append(b, '\n')
+	}
+	return b[:n]
+}
+
+// fileDataset stores data as a dataset's file, in segments, and its
+// document, without reading data as CSV.
+func fileDataset(tb testing.TB, s *Store, data []byte) *model.Dataset {
 	tb.Helper()
 	ctx := context.Background()
 	id := bson.NewObjectID().Hex()
-	w := s.newFileWriter(ctx, BucketDatasets, id, "bench.csv")
-	if _, err := w.Write(outputData(size, "bench")); err != nil {
+	w := s.newSegmentedWriter(ctx, BucketDatasets, id, "file.csv")
+	if _, err := w.Write(data); err != nil {
 		tb.Fatal(err)
 	}
 	if err := w.Close(); err != nil {
 		tb.Fatal(err)
 	}
-	d := &model.Dataset{ID: id, Name: "bench", SizeBytes: int64(size), CreatedAt: time.Now()}
+	d := &model.Dataset{ID: id, Name: "file", SizeBytes: int64(len(data)), CreatedAt: time.Now()}
 	if err := s.InsertDataset(ctx, d); err != nil {
 		tb.Fatal(err)
 	}

@@ -42,6 +42,9 @@ type gridFSFile struct {
 	// SegmentChunks is how many chunks a segment holds, or 0 for a file in
 	// the GridFS layout (segments.go).
 	SegmentChunks int64 `bson:"segment_chunks"`
+	// ChunkEncoding is chunkEncodingZstd for a file whose chunks are
+	// compressed, or "" for one whose chunks hold the file's bytes.
+	ChunkEncoding string `bson:"chunk_encoding"`
 }
 
 // fileDoc reads the files document of file id of bucket; the error is
@@ -51,7 +54,7 @@ func (s *Store) fileDoc(ctx context.Context, bucket, id string) (*gridFSFile, er
 	defer cancel()
 	var f gridFSFile
 	err := s.db.Collection(bucket+".files").FindOne(ctx, bson.D{{Key: "_id", Value: id}},
-		options.FindOne().SetProjection(bson.D{{Key: "length", Value: 1}, {Key: "chunkSize", Value: 1}, {Key: "segment_chunks", Value: 1}}),
+		options.FindOne().SetProjection(bson.D{{Key: "length", Value: 1}, {Key: "chunkSize", Value: 1}, {Key: "segment_chunks", Value: 1}, {Key: "chunk_encoding", Value: 1}}),
 	).Decode(&f)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return nil, err
@@ -61,6 +64,14 @@ func (s *Store) fileDoc(ctx context.Context, bucket, id string) (*gridFSFile, er
 	}
 	if f.ChunkSize <= 0 || f.Length < 0 || f.SegmentChunks < 0 {
 		return nil, model.Errorf(model.CodeCorrupt, "gridfs file %s has chunk size %d, length %d and %d chunks a segment", id, f.ChunkSize, f.Length, f.SegmentChunks)
+	}
+	switch {
+	case f.ChunkEncoding == "":
+	case f.ChunkEncoding != chunkEncodingZstd:
+		return nil, model.Errorf(model.CodeCorrupt, "gridfs file %s has chunks encoded as %q", id, f.ChunkEncoding)
+	case f.ChunkSize > chunkSize:
+		// The decoder's bound (chunkcodec.go).
+		return nil, model.Errorf(model.CodeCorrupt, "gridfs file %s has compressed chunks of %d bytes, more than %d", id, f.ChunkSize, chunkSize)
 	}
 	return &f, nil
 }
@@ -138,7 +149,8 @@ type chunkReader struct {
 	last   int64         // the number of the range's last chunk
 	skip   int64         // bytes before the range in chunk next; only the first has any
 	left   int64         // bytes of the range not yet returned
-	buf    []byte        // unread bytes of the current chunk: a view of cur.Current
+	buf    []byte        // unread bytes of the current chunk: a view of cur.Current or of plain
+	plain  []byte        // the current chunk decompressed, when the file's are compressed
 	err    error         // sticky: io.EOF, errReaderClosed or the first failure
 }
 
@@ -204,7 +216,15 @@ func (r *chunkReader) fill() error {
 	case !ok || n != r.next:
 		return r.corrupt("chunk %d is missing", r.next)
 	}
-	if want := min(r.file.ChunkSize, r.file.Length-n*r.file.ChunkSize); int64(len(data)) != want {
+	want := min(r.file.ChunkSize, r.file.Length-n*r.file.ChunkSize)
+	if r.file.ChunkEncoding != "" {
+		plain, err := codec().decode(r.plain, data, want)
+		if err != nil {
+			return r.corrupt("chunk %d: %v", n, err)
+		}
+		data, r.plain = plain, plain
+	}
+	if int64(len(data)) != want {
 		return r.corrupt("chunk %d has %d bytes, want %d", n, len(data), want)
 	}
 	data = data[r.skip:]
