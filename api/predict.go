@@ -24,6 +24,11 @@ var contentTypeJSON = []string{"application/json"}
 // huge request must not pin its buffers for the life of the process.
 const maxPooledBytes = 1 << 20
 
+// maxPooledTensors is the most OIP inputs or outputs a pooled scratch
+// keeps room for: a model has a few per feature at most, and a body of
+// thousands of tiny tensors must not stay in the pool either.
+const maxPooledTensors = 1024
+
 // predictScratch is the per-request memory of a prediction, pooled so that
 // a request allocates next to nothing: the body, the decoded batch, the
 // predictor's output and the response.
@@ -57,7 +62,8 @@ func (p *scratchPool) get() *predictScratch {
 func (p *scratchPool) put(sc *predictScratch) {
 	sc.dec.release()
 	sc.oip.release()
-	if cap(sc.body) > maxPooledBytes || cap(sc.resp) > maxPooledBytes || cap(sc.dec.batch.Nums) > maxPooledBytes/8 {
+	if cap(sc.body) > maxPooledBytes || cap(sc.resp) > maxPooledBytes || cap(sc.dec.batch.Nums) > maxPooledBytes/8 ||
+		cap(sc.req.Inputs) > maxPooledTensors || cap(sc.req.Outputs) > maxPooledTensors {
 		return
 	}
 	p.pool.Put(sc)
