@@ -3,7 +3,9 @@ package model
 import (
 	"context"
 	"fmt"
+	"net"
 	"regexp"
+	"strconv"
 	"time"
 )
 
@@ -32,6 +34,13 @@ const (
 	DefaultStreamBatchWaitMS  = 50
 	MaxStreamBatchWaitMS      = 60_000
 )
+
+// MaxStreams bounds how many stream definitions the store keeps: each one
+// costs every replica of the stream role a consumer.
+const MaxStreams = 1000
+
+// MaxStreamBrokers bounds a Kafka source's bootstrap brokers.
+const MaxStreamBrokers = 16
 
 // Stream is the definition of a stream (POST /v1/streams): records read
 // from Source are scored by the model version that Alias or Version names
@@ -169,7 +178,11 @@ func (s *Stream) validSource(p map[string]string) {
 		if src.Topic != "" || len(src.Brokers) > 0 {
 			p["source"] = "a redis source has stream and group, not topic or brokers"
 		}
-		checkName(p, "dead_letter.stream", s.DeadLetter.Stream, redisKeyPattern)
+		// A dead letter missing or named after a bad source is the
+		// source's problem.
+		if _, bad := p["source.stream"]; !bad || (s.DeadLetter.Stream != "" && s.DeadLetter.Stream != src.Stream+":dlq") {
+			checkName(p, "dead_letter.stream", s.DeadLetter.Stream, redisKeyPattern)
+		}
 		if s.DeadLetter.Topic != "" {
 			p["dead_letter.topic"] = "a redis source's dead letters go to a redis stream"
 		}
@@ -179,18 +192,21 @@ func (s *Stream) validSource(p map[string]string) {
 		switch {
 		case len(src.Brokers) == 0:
 			p["source.brokers"] = "required: at least one host:port"
-		case len(src.Brokers) > 16:
-			p["source.brokers"] = "at most 16"
-		}
-		for i, b := range src.Brokers {
-			if b == "" || len(b) > 255 {
-				p[fmt.Sprintf("source.brokers[%d]", i)] = "must be host:port"
+		case len(src.Brokers) > MaxStreamBrokers:
+			p["source.brokers"] = fmt.Sprintf("at most %d", MaxStreamBrokers)
+		default:
+			for i, b := range src.Brokers {
+				if !validBroker(b) {
+					p[fmt.Sprintf("source.brokers[%d]", i)] = "must be host:port, at most 255 characters"
+				}
 			}
 		}
 		if src.Stream != "" {
 			p["source.stream"] = "a kafka source has a topic, not a stream"
 		}
-		checkName(p, "dead_letter.topic", s.DeadLetter.Topic, kafkaTopicPattern)
+		if _, bad := p["source.topic"]; !bad || (s.DeadLetter.Topic != "" && s.DeadLetter.Topic != src.Topic+"-dlq") {
+			checkName(p, "dead_letter.topic", s.DeadLetter.Topic, kafkaTopicPattern)
+		}
 		if s.DeadLetter.Stream != "" {
 			p["dead_letter.stream"] = "a kafka source's dead letters go to a kafka topic"
 		}
@@ -215,6 +231,9 @@ func (s *Stream) validSink(p map[string]string) {
 		if sink.Stream != "" && (sink.Stream == s.Source.Stream || sink.Stream == s.DeadLetter.Stream) {
 			p["sink.stream"] = "must differ from the source and the dead-letter stream"
 		}
+		if sink.Topic != "" || sink.Collection != "" {
+			p["sink"] = "a redis sink has a stream, not a topic or collection"
+		}
 	case StreamKafka:
 		if s.Source.Type == StreamRedis {
 			p["sink.type"] = "a redis source writes to redis or mongo: exactly once needs the output and the acknowledgement in one step"
@@ -223,8 +242,14 @@ func (s *Stream) validSink(p map[string]string) {
 		if sink.Topic != "" && (sink.Topic == s.Source.Topic || sink.Topic == s.DeadLetter.Topic) {
 			p["sink.topic"] = "must differ from the source and the dead-letter topic"
 		}
+		if sink.Stream != "" || sink.Collection != "" {
+			p["sink"] = "a kafka sink has a topic, not a stream or collection"
+		}
 	case StreamMongo:
 		checkName(p, "sink.collection", sink.Collection, collectionPattern)
+		if sink.Stream != "" || sink.Topic != "" {
+			p["sink"] = "a mongo sink has a collection, not a stream or topic"
+		}
 	case "":
 		p["sink.type"] = "required: redis, kafka or mongo"
 	default:
@@ -236,6 +261,19 @@ func (s *Stream) validSink(p map[string]string) {
 	if s.DeadLetter.Topic != "" && s.DeadLetter.Topic == s.Source.Topic {
 		p["dead_letter.topic"] = "must differ from the source topic"
 	}
+}
+
+// validBroker reports whether b is host:port with a port from 1 to 65535.
+func validBroker(b string) bool {
+	if len(b) > 255 {
+		return false
+	}
+	host, port, err := net.SplitHostPort(b)
+	if err != nil || host == "" {
+		return false
+	}
+	n, err := strconv.Atoi(port)
+	return err == nil && n >= 1 && n <= 65535
 }
 
 // checkName records a problem with field unless value matches pattern.
@@ -255,23 +293,30 @@ type StreamConsumer struct {
 	Stream   string `json:"-" bson:"stream"`
 	Consumer string `json:"name" bson:"consumer"`
 	// Version is the model version that scored its last batch.
-	Version   int       `json:"version,omitempty" bson:"version,omitempty"`
-	In        int64     `json:"records_in" bson:"in"`
-	Out       int64     `json:"records_out" bson:"out"`
-	Dead      int64     `json:"records_dead_lettered" bson:"dead"`
-	LastError string    `json:"last_error,omitempty" bson:"last_error,omitempty"`
-	Failing   bool      `json:"failing" bson:"failing"` // it cannot score at all now
+	Version   int    `json:"version,omitempty" bson:"version,omitempty"`
+	In        int64  `json:"records_in" bson:"in"`
+	Out       int64  `json:"records_out" bson:"out"`
+	Dead      int64  `json:"records_dead_lettered" bson:"dead"`
+	LastError string `json:"last_error,omitempty" bson:"last_error,omitempty"`
+	Failing   bool   `json:"failing" bson:"failing"` // it cannot score at all now
+	// Lag is how many records of the source wait to be read, nil until
+	// the consumer measures it: for Redis the group's lag (the same for
+	// every consumer of the group), for Kafka that of the partitions
+	// assigned to this consumer.
+	Lag       *int64    `json:"lag" bson:"lag,omitempty"`
 	UpdatedAt time.Time `json:"updated_at" bson:"updated_at"`
 }
 
 // StreamStore keeps stream definitions and what their consumers report.
 type StreamStore interface {
 	// CreateStream stores a new definition: CodeConflict when the name is
-	// taken.
+	// taken or MaxStreams are stored, CodeInvalid naming sink.collection
+	// when a mongo sink would write into one of the store's own
+	// collections.
 	CreateStream(ctx context.Context, s *Stream) error
 	// Stream returns a definition: CodeNotFound when there is none.
 	Stream(ctx context.Context, name string) (*Stream, error)
-	// ListStreams returns every definition, by name.
+	// ListStreams returns every definition, by name (at most MaxStreams).
 	ListStreams(ctx context.Context) ([]Stream, error)
 	// SetStreamState sets a definition's state (running or paused):
 	// CodeNotFound when there is none.
