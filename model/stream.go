@@ -221,12 +221,12 @@ func (s *Stream) validSource(p map[string]string) {
 // exactly once needs one atomic step across the output and the
 // acknowledgement (or an output a duplicate cannot repeat).
 func (s *Stream) validSink(p map[string]string) {
-	sink := s.Sink
+	sink, src := s.Sink, s.Source.Type
+	if (sink.Type == StreamRedis || sink.Type == StreamKafka) && (src == StreamRedis || src == StreamKafka) && sink.Type != src {
+		p["sink.type"] = fmt.Sprintf("a %s source writes to %s or mongo: exactly once needs the output and the source's acknowledgement in one atomic step", src, src)
+	}
 	switch sink.Type {
 	case StreamRedis:
-		if s.Source.Type == StreamKafka {
-			p["sink.type"] = "a kafka source writes to kafka or mongo: exactly once needs the output and the offsets in one transaction"
-		}
 		checkName(p, "sink.stream", sink.Stream, redisKeyPattern)
 		if sink.Stream != "" && (sink.Stream == s.Source.Stream || sink.Stream == s.DeadLetter.Stream) {
 			p["sink.stream"] = "must differ from the source and the dead-letter stream"
@@ -235,9 +235,6 @@ func (s *Stream) validSink(p map[string]string) {
 			p["sink"] = "a redis sink has a stream, not a topic or collection"
 		}
 	case StreamKafka:
-		if s.Source.Type == StreamRedis {
-			p["sink.type"] = "a redis source writes to redis or mongo: exactly once needs the output and the acknowledgement in one step"
-		}
 		checkName(p, "sink.topic", sink.Topic, kafkaTopicPattern)
 		if sink.Topic != "" && (sink.Topic == s.Source.Topic || sink.Topic == s.DeadLetter.Topic) {
 			p["sink.topic"] = "must differ from the source and the dead-letter topic"

@@ -218,7 +218,7 @@ func (r *chunkReader) fill() error {
 	}
 	want := min(r.file.ChunkSize, r.file.Length-n*r.file.ChunkSize)
 	if r.file.ChunkEncoding != "" {
-		plain, err := codec().decode(r.plain, data, want)
+		plain, err := codec().decode(r.plain, data)
 		if err != nil {
 			return r.corrupt("chunk %d: %v", n, err)
 		}
